@@ -1,0 +1,117 @@
+/**
+ * The error hierarchy. Each class carries the exit code of cli-contract.md; `cli.ts` turns an
+ * error into stderr output and `process.exitCode` in exactly one place.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  invalid: 1,
+  auth: 2,
+  network: 3,
+  rateLimited: 4,
+  refused: 5,
+  batchIncomplete: 6,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** One validation problem: `field` is a dotted path (`dst`, `template.components.0.index`). */
+export interface Problem {
+  field: string;
+  message: string;
+}
+
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+  /** Machine-readable code for `--json` error objects. */
+  readonly code: string;
+  /** What the user should do next; printed after the message. */
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    message: string,
+    options: { exitCode: ExitCode; code: string; hint?: string; details?: Record<string, unknown>; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode;
+    this.code = options.code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+}
+
+/** Bad flags or arguments (commander's own errors are mapped here too). */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.invalid, code: 'usage', hint });
+  }
+}
+
+/** Input that breaks a rule of the Message API; nothing was sent. */
+export class ValidationError extends CliError {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map((p) => `${p.field}: ${p.message}`).join('\n'), {
+      exitCode: ExitCode.invalid,
+      code: 'invalid_input',
+      details: { problems },
+    });
+    this.problems = problems;
+  }
+}
+
+/** Configuration that cannot be used (bad file, missing credentials). */
+export class ConfigError extends CliError {
+  constructor(message: string, hint?: string, exitCode: ExitCode = ExitCode.invalid) {
+    super(message, { exitCode, code: exitCode === ExitCode.auth ? 'missing_credentials' : 'config', hint });
+  }
+}
+
+/** Plivo answered 4xx (other than 401 and 429): it did not queue the message. */
+export class ApiError extends CliError {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, message: string, body: unknown, hint?: string) {
+    super(message, { exitCode: ExitCode.invalid, code: `http_${status}`, hint, details: { status, response: body } });
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export class AuthError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.auth, code: 'auth', hint });
+  }
+}
+
+export class RateLimitError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.rateLimited, code: 'rate_limited', hint });
+  }
+}
+
+/**
+ * Network failure or 5xx. `outcome` says whether Plivo may have queued the message:
+ * `failed` when the request never left (connection refused, DNS), `unknown` otherwise.
+ */
+export class NetworkError extends CliError {
+  readonly outcome: 'failed' | 'unknown';
+  constructor(message: string, outcome: 'failed' | 'unknown', hint?: string, details?: Record<string, unknown>) {
+    super(message, { exitCode: ExitCode.network, code: outcome === 'unknown' ? 'outcome_unknown' : 'network', hint, details });
+    this.outcome = outcome;
+  }
+}
+
+export class RefusedError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.refused, code: 'confirmation_required', hint });
+  }
+}
+
+export class InterruptedError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.interrupted, code: 'interrupted', hint });
+  }
+}
