@@ -6,9 +6,12 @@ import type { Problem } from '../errors.js';
  * nested schema reports `interactive.action.buttons` rather than `action.buttons`.
  */
 export function problemsFromZod(issues: readonly z.core.$ZodIssue[], prefix = ''): Problem[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
-    const field = prefix && path ? `${prefix}.${path}` : prefix || path || '(body)';
-    return { field, message: issue.message };
+    const join = (tail: string) => [prefix, tail].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: join(path ? `${path}.${key}` : key), message: 'is not a known key (check its spelling and case)' }));
+    }
+    return [{ field: join(path) || '(body)', message: issue.message }];
   });
 }

@@ -1,0 +1,54 @@
+/** Entry point: runs the program and turns its outcome into an exit code, in one place. */
+import { homedir } from 'node:os';
+import { CommanderError } from 'commander';
+import type { Context } from './context.js';
+import type { Io } from './io.js';
+import { makeProgram, type RunState } from './program.js';
+import { Output } from './output.js';
+import { ExitCode, UsageError } from './errors.js';
+import { VERSION } from './version.js';
+
+export async function run(argv: string[], ctx: Context): Promise<number> {
+  const state: RunState = { exitCode: 0, json: argv.includes('--json'), debug: argv.includes('--debug') };
+  const program = makeProgram(ctx, state);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.invalid;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      const message = error.message.replace(/^error: /, '');
+      const sub = argv.find((a) => !a.startsWith('-'));
+      const help = sub && program.commands.some((c) => c.name() === sub) ? `plivo-send ${sub} --help` : 'plivo-send --help';
+      new Output(ctx.io, state.json).error(new UsageError(capitalize(message), `See ${help}.`), state.debug);
+      return ExitCode.invalid;
+    }
+    new Output(ctx.io, state.json).error(error, state.debug);
+    return error instanceof Error && 'exitCode' in error ? (error as { exitCode: number }).exitCode : ExitCode.invalid;
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The real process: stdio, environment, SIGINT. */
+export async function main(): Promise<void> {
+  const io: Io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    homedir: homedir(),
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      return () => process.off('SIGINT', handler);
+    },
+  };
+  process.exitCode = await run(process.argv.slice(2), { io, version: VERSION });
+}

@@ -1,0 +1,100 @@
+/** Flags shared by the send commands (cli-contract.md: one per API field, kebab-case). */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES } from '../core/message.js';
+
+export interface CommonFlags {
+  json?: boolean;
+  debug?: boolean;
+  profile?: string;
+  config?: string;
+}
+
+export interface SendFlags extends CommonFlags {
+  dst?: string[];
+  text?: string;
+  src?: string;
+  powerpackUuid?: string;
+  url?: string;
+  method?: string;
+  log?: string;
+  trackable?: boolean;
+  messageExpiry?: string;
+  dltEntityId?: string;
+  dltTemplateId?: string;
+  dltTemplateCategory?: string;
+  smartEncoding?: boolean;
+  dryRun?: boolean;
+  sandbox?: boolean;
+  timeout?: number;
+  wait?: boolean | string;
+  // batch
+  csv?: string;
+  yes?: boolean;
+  concurrency?: number;
+  rate?: number;
+  results?: string;
+  journal?: string;
+  resume?: boolean;
+  // mms / whatsapp
+  mediaUrl?: string[];
+  mediaId?: string[];
+  template?: string;
+  templateName?: string;
+  templateLanguage?: string;
+  param?: string[];
+  interactive?: string;
+  location?: string;
+}
+
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export function positiveNumber(name: string, { integer = false, max }: { integer?: boolean; max?: number } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'whole ' : ''}number.`);
+    }
+    if (max !== undefined && n > max) throw new InvalidArgumentError(`${name} may be at most ${max}.`);
+    return n;
+  };
+}
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print JSON only on stdout (errors as JSON on stderr)')
+    .option('--profile <name>', 'use a profile from the config file')
+    .option('--config <path>', 'load this config file instead of searching for .plivorc')
+    .option('--debug', 'print stack traces and request details (never the auth token)');
+}
+
+/** The sender, destination and delivery options every send command takes. */
+export function addSendOptions(cmd: Command, { textHelp }: { textHelp: string }): Command {
+  cmd
+    .option('--dst <numbers>', 'destination with country code; join several with "<" or repeat the flag', collect)
+    .option('--text <text|->', textHelp)
+    .option('--src <id>', 'sender: phone number, short code or alphanumeric sender ID')
+    .option('--powerpack-uuid <uuid>', 'send from a Powerpack number pool instead of --src')
+    .option('--url <url>', 'status callback URL Plivo calls on every state change')
+    .addOption(new Option('--method <method>', 'HTTP method of the status callback').choices(CALLBACK_METHODS).argParser((v) => v.toUpperCase()))
+    .addOption(new Option('--log <value>', 'what Plivo keeps in its logs').choices(LOG_VALUES))
+    .option('--trackable', 'mark the message for Conversion Feedback (OTP) reporting')
+    .option('--message-expiry <seconds>', "seconds the message may wait in Plivo's queue (5-10799)")
+    .option('--dlt-entity-id <id>', 'India DLT: registered entity ID')
+    .option('--dlt-template-id <id>', 'India DLT: registered template ID')
+    .addOption(new Option('--dlt-template-category <category>', 'India DLT: template category').choices(DLT_CATEGORIES))
+    .option('--smart-encoding', 'replace look-alike characters (curly quotes, dashes…) when that makes the text GSM-7')
+    .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
+    .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
+    .option('--wait [seconds]', 'wait until the message reaches a final state (default 60 s)')
+    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30)', positiveNumber('--timeout'));
+  addCommonOptions(cmd);
+  cmd
+    .option('--csv <path|->', 'batch mode: one message per CSV row (- reads stdin)')
+    .option('--yes', 'batch mode: send without asking for confirmation')
+    .option('--concurrency <n>', 'batch mode: requests in flight (default 10, at most 100)', positiveNumber('--concurrency', { integer: true, max: 100 }))
+    .option('--rate <n>', 'batch mode: requests per second (default 60)', positiveNumber('--rate'))
+    .option('--results <path>', 'batch mode: write one result per row (JSON Lines, or CSV for .csv)')
+    .option('--journal <path>', 'batch mode: write-ahead journal that makes --resume safe')
+    .option('--resume', 'batch mode: continue an interrupted batch from its --journal');
+  return cmd;
+}

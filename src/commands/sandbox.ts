@@ -1,0 +1,71 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { SendFlags } from './options.js';
+import { positiveNumber } from './options.js';
+import { Output } from '../output.js';
+
+interface SandboxFlags {
+  port?: number;
+  authId?: string;
+  authToken?: string;
+  deliveryDelay?: number;
+  rateLimit?: boolean;
+  json?: boolean;
+}
+
+export function makeSandboxCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
+  return new Command('sandbox')
+    .description('Run a local Plivo-compatible Message API for trying plivo-send and testing scripts and webhooks')
+    .option('--port <n>', 'port on 127.0.0.1 (default 8765; 0 picks a free one)', (v) => (v === '0' ? 0 : positiveNumber('--port', { integer: true, max: 65535 })(v)))
+    .option('--auth-id <id>', 'Auth ID to accept (default: generated)')
+    .option('--auth-token <token>', 'Auth token to accept (default: generated)')
+    .option('--delivery-delay <ms>', 'milliseconds between queued → sent → delivered (default 1000)', (v) => (v === '0' ? 0 : positiveNumber('--delivery-delay', { integer: true })(v)))
+    .option('--no-rate-limit', "don't emulate Plivo's limit of 300 requests per 5 seconds")
+    .option('--json', 'print the URL and credentials as JSON')
+    .addHelpText('after', () => sandboxHelp())
+    .action((flags: SandboxFlags) => run(() => runSandbox(ctx, flags), flags));
+}
+
+function sandboxHelp(): string {
+  return `
+Test numbers (the last four digits of a destination decide its fate):
+  …0050 failed 50 (invalid destination)    …0070 undelivered 70 (permanently unavailable)
+  …0080 undelivered 80 (temporarily)        …0200 failed 200 (recipient sent STOP)
+  …0450 failed 450 (country not enabled)    …0900 failed 900 (insufficient credit)
+Any other number is delivered.
+
+Use it from another shell:
+  $ export PLIVO_API_URL=http://127.0.0.1:8765 PLIVO_AUTH_ID=<printed> PLIVO_AUTH_TOKEN=<printed>
+  $ plivo-send sms --src 14155550100 --dst 14155550101 --text "Hello" --wait`;
+}
+
+async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<number> {
+  const out = new Output(ctx.io, flags.json === true);
+  const { startSandbox } = await import('../sandbox/server.js');
+  const sandbox = await startSandbox({
+    port: flags.port ?? 8765,
+    authId: flags.authId,
+    authToken: flags.authToken,
+    deliveryDelayMs: flags.deliveryDelay,
+    rateLimit: flags.rateLimit === false ? false : undefined,
+    log: out.json ? undefined : (line) => out.note(out.err.dim(line)),
+  });
+  if (out.json) {
+    out.jsonLine({ url: sandbox.url, auth_id: sandbox.authId, auth_token: sandbox.authToken });
+  } else {
+    const c = out.out;
+    out.line(`${c.green('●')} Plivo sandbox listening on ${c.bold(sandbox.url)}`);
+    out.line('');
+    out.line(`  export PLIVO_API_URL=${sandbox.url}`);
+    out.line(`  export PLIVO_AUTH_ID=${sandbox.authId}`);
+    out.line(`  export PLIVO_AUTH_TOKEN=${sandbox.authToken}`);
+    out.line('');
+    out.line(c.dim('Press Ctrl-C to stop.'));
+  }
+  await new Promise<void>((resolve) => {
+    const stop = ctx.io.onInterrupt?.(() => resolve());
+    if (!stop) resolve();
+  });
+  await sandbox.close();
+  return 0;
+}

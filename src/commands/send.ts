@@ -1,0 +1,192 @@
+/**
+ * The send flow shared by sms, mms and whatsapp: settings → message → (dry run | send) → output.
+ * Command files only gather their own content options and call `runSend`.
+ */
+import type { Context } from '../context.js';
+import type { SendFlags } from './options.js';
+import { Output, plural } from '../output.js';
+import { readTextOption } from '../input.js';
+import { NetworkError, ValidationError } from '../errors.js';
+import { buildMessage, type BuiltMessage, type MessageOptions, type MessageType } from '../core/message.js';
+import { requireCredentials, resolveSettings, type Credentials, type Settings } from '../core/settings.js';
+import { buildSendRequest } from '../core/request.js';
+import type { PlivoClient, PlivoResponse } from '../transport/client.js';
+import { startLocalSandbox } from './sandbox-session.js';
+import { waitForFinalStates } from './wait.js';
+
+/** Content fields a command adds to the shared ones (media, WhatsApp objects). */
+export type ContentOptions = Pick<MessageOptions, 'mediaUrls' | 'mediaIds' | 'template' | 'interactive' | 'location'>;
+
+export async function loadSettings(ctx: Context, flags: SendFlags, out: Output): Promise<Settings> {
+  const load = ctx.loadConfig ?? (await import('../config/load.js')).loadConfig;
+  const loaded = await load({ cwd: ctx.io.cwd, homedir: ctx.io.homedir, path: flags.config });
+  for (const warning of loaded.warnings) out.warn(warning);
+  return resolveSettings({
+    file: loaded.config,
+    env: ctx.io.env,
+    profileFlag: flags.profile,
+    flags: {
+      src: flags.src,
+      powerpackUuid: flags.powerpackUuid,
+      url: flags.url,
+      method: flags.method,
+      log: flags.log,
+      trackable: flags.trackable,
+      messageExpiry: flags.messageExpiry === undefined ? undefined : (flags.messageExpiry as unknown as number),
+      dltEntityId: flags.dltEntityId,
+      dltTemplateId: flags.dltTemplateId,
+      dltTemplateCategory: flags.dltTemplateCategory,
+      smartEncoding: flags.smartEncoding,
+      timeout: flags.timeout,
+      concurrency: flags.concurrency,
+      rate: flags.rate,
+    },
+  });
+}
+
+/** Message options from settings (flags already merged in), plus per-command content. */
+export function messageOptions(type: MessageType, settings: Settings, flags: SendFlags, text: string | undefined, content: ContentOptions): MessageOptions {
+  return {
+    type,
+    src: settings.src,
+    powerpackUuid: settings.powerpackUuid,
+    dst: flags.dst,
+    text,
+    url: settings.url,
+    method: settings.method,
+    log: settings.log,
+    trackable: settings.trackable,
+    messageExpiry: settings.messageExpiry,
+    dltEntityId: settings.dltEntityId,
+    dltTemplateId: settings.dltTemplateId,
+    dltTemplateCategory: settings.dltTemplateCategory,
+    smartEncoding: settings.smartEncoding,
+    ...content,
+  };
+}
+
+export async function runSend(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions): Promise<number> {
+  const out = new Output(ctx.io, flags.json === true);
+  if (flags.csv !== undefined) {
+    const { runBatch } = await import('../batch/command.js');
+    return runBatch(ctx, type, flags, content, out);
+  }
+  const text = await readTextOption(flags.text, ctx.io);
+  const settings = await loadSettings(ctx, flags, out);
+  const built = buildMessage(messageOptions(type, settings, flags, text, content));
+  if (!built.ok) throw new ValidationError(built.problems);
+  const message = built.message;
+  if (message.replaced.length > 0 && !out.json) {
+    out.note(`Replaced look-alike characters so the text is GSM-7: ${message.replaced.map((r) => `${r.from} → ${r.to || '(removed)'}`).join(', ')}`);
+  }
+
+  if (flags.dryRun) {
+    printDryRun(out, buildSendRequest(settings.apiUrl, settings.authId, message.body), message);
+    return 0;
+  }
+
+  const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
+  try {
+    const credentials: Credentials = sandbox ? sandbox.credentials : requireCredentials(settings);
+    const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
+    try {
+      const { response, recovered } = await sendChecked(client, message, settings.src);
+      printSent(out, response, message, recovered);
+      if (flags.wait !== undefined || sandbox) {
+        const uuids = response.message_uuid ?? [];
+        return await waitForFinalStates(client, uuids, out, waitSeconds(flags.wait, sandbox !== undefined));
+      }
+      return 0;
+    } finally {
+      client.close();
+    }
+  } finally {
+    await sandbox?.close();
+  }
+}
+
+export async function createClient(ctx: Context, credentials: Credentials, settings: Settings, out: Output, debug: boolean, maxSockets?: number): Promise<PlivoClient> {
+  const { PlivoClient } = await import('../transport/client.js');
+  return new PlivoClient({
+    ...credentials,
+    version: ctx.version,
+    timeoutSeconds: settings.timeout,
+    maxRetries: settings.retries,
+    env: ctx.io.env,
+    maxSockets,
+    onRetry: ({ attempt, delayMs, reason }) => {
+      if (!out.json || debug) out.note(`Retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${reason}`);
+    },
+  });
+}
+
+/**
+ * Sends once. When the outcome is unknown (timeout, reset, 5xx), Plivo's message list is checked
+ * before anything else happens: a message found there is reported as sent; nothing is re-sent.
+ */
+async function sendChecked(client: PlivoClient, message: BuiltMessage, src: string | undefined): Promise<{ response: PlivoResponse; recovered: boolean }> {
+  const startedAt = new Date();
+  try {
+    const { response } = await client.sendMessage(message.body);
+    return { response, recovered: false };
+  } catch (error) {
+    if (!(error instanceof NetworkError) || error.outcome !== 'unknown') throw error;
+    let found: string[] = [];
+    try {
+      for (const dst of message.destinations) {
+        const records = await client.findMessagesSince(dst, startedAt, src);
+        found = found.concat(records.map((r) => r.message_uuid));
+      }
+    } catch {
+      throw new NetworkError(error.message, 'unknown', `${error.hint} Looking it up in Plivo's message list failed too: check the Plivo console's message logs for ${message.destinations.join(', ')} since ${startedAt.toISOString()}.`, error.details);
+    }
+    if (found.length > 0) return { response: { message: 'message(s) queued', message_uuid: found }, recovered: true };
+    throw new NetworkError(
+      error.message,
+      'unknown',
+      `The message may still have been queued: Plivo's message list shows nothing to ${message.destinations.join(', ')} since ${startedAt.toISOString()} yet, but it can lag. Check again in a minute (Plivo console > Messaging > Logs) before re-sending.`,
+      error.details,
+    );
+  }
+}
+
+function waitSeconds(flag: boolean | string | undefined, sandbox: boolean): number {
+  if (typeof flag === 'string') {
+    const n = Number(flag);
+    if (!Number.isFinite(n) || n <= 0) throw new ValidationError([{ field: 'wait', message: `'${flag}' is not a number of seconds` }]);
+    return n;
+  }
+  return sandbox && flag === undefined ? 10 : 60;
+}
+
+function printDryRun(out: Output, request: ReturnType<typeof buildSendRequest>, message: BuiltMessage): void {
+  if (out.json) return out.jsonLine(request);
+  const c = out.out;
+  out.line(c.dim('Dry run: nothing was sent.'));
+  out.line(`${c.bold(request.method)} ${request.url}`);
+  out.line(JSON.stringify(request.body, null, 2));
+  out.line(describeUnits(message));
+}
+
+function printSent(out: Output, response: PlivoResponse, message: BuiltMessage, recovered: boolean): void {
+  if (out.json) {
+    out.jsonLine(response);
+  } else {
+    const uuids = response.message_uuid ?? [];
+    const c = out.out;
+    const to = uuids.length === 1 ? `to ${message.destinations.filter((d) => !response.invalid_number?.includes(d))[0] ?? message.destinations[0]}` : `to ${plural(uuids.length, 'number')}`;
+    out.line(`${c.green('✓')} Queued ${to} · ${describeUnits(message)} · ${uuids.join(', ')}`);
+  }
+  if (recovered) out.warn('The answer to the request was lost, but Plivo\'s message list shows the message queued; it was not sent again.');
+  if (response.invalid_number && response.invalid_number.length > 0) {
+    out.warn(`Plivo did not send to ${plural(response.invalid_number.length, 'invalid number')}: ${response.invalid_number.join(', ')}`);
+  }
+}
+
+export function describeUnits(message: BuiltMessage): string {
+  const { body, count } = message;
+  if (body.type !== 'sms') return body.type === 'mms' ? `MMS, ${plural((body.media_urls?.length ?? 0) + (body.media_ids?.length ?? 0), 'attachment')}` : 'WhatsApp';
+  if (!count) return 'no text';
+  const each = message.destinations.length > 1 ? ' each' : '';
+  return `${count.encoding}, ${plural(count.segments, 'segment')}${each}`;
+}

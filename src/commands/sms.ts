@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import type { Context } from '../context.js';
+import { addSendOptions, type SendFlags } from './options.js';
+import { runSend } from './send.js';
+
+export function makeSmsCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
+  const cmd = new Command('sms').description('Send an SMS');
+  addSendOptions(cmd, { textHelp: 'message text, or - to read stdin (GSM-7 up to 1,600 characters, UCS-2 up to 737 code units)' });
+  cmd.addHelpText(
+    'after',
+    `
+Examples:
+  $ plivo-send sms --src 14155550100 --dst 14155550101 --text "Your code is 123456"
+  $ plivo-send sms --powerpack-uuid 2f6c… --dst "14155550101<14155550102" --text "Sale ends today"
+  $ echo "Meet at 6" | plivo-send sms --dst 14155550101 --text -
+  $ plivo-send sms --dst 14155550101 --text "Hi" --dry-run --json
+  $ plivo-send sms --csv people.csv --text 'Hi {{name}}, code {{code}}' --yes`,
+  );
+  return cmd.action((flags: SendFlags) => run(() => runSend(ctx, 'sms', flags, {}), flags));
+}

@@ -1,0 +1,288 @@
+/**
+ * SMS encoding and segment counting (GSM 03.38 / 3GPP TS 23.038 as Plivo applies it; the rules
+ * and their traps are in sms-encoding.md). Pure functions: the text is counted exactly as it will
+ * be sent — never normalised, no national language shift tables.
+ */
+
+export type Encoding = 'GSM-7' | 'UCS-2';
+
+/** Plivo: GSM-7 text at most 1,600 characters. */
+export const GSM_MAX_CHARS = 1600;
+/** Plivo: UCS-2 text at most 737 UTF-16 code units (11 segments of 67). */
+export const UCS2_MAX_UNITS = 737;
+
+/** Capacity of a lone unit and of each unit of a concatenated message (6-octet header). */
+export const GSM_SINGLE = 160;
+export const GSM_MULTI = 153;
+export const UCS2_SINGLE = 70;
+export const UCS2_MULTI = 67;
+
+export interface SegmentCount {
+  encoding: Encoding;
+  /** Units billed (0 for empty text). */
+  segments: number;
+  /** Septets (GSM-7, extension characters count 2) or UTF-16 code units (UCS-2). */
+  length: number;
+  /** Code points. */
+  characters: number;
+  /** Distinct characters that forced UCS-2, in order of first appearance ([] when GSM-7). */
+  nonGsm: string[];
+  /** Capacity of each unit: 160/153 septets or 70/67 code units. */
+  perSegment: number;
+  /** Free septets/code units left in the last unit (the whole first unit for empty text). */
+  remaining: number;
+}
+
+// GSM 03.38 basic table in position order; 0x1B is ESC (a prefix, not a character) and is skipped.
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+// Extension table: each is ESC + code, so 2 septets in GSM-7 (but 1 code unit in UCS-2).
+const GSM_EXTENSION = '\f^{}\\[~]|€';
+
+/** Septet cost per UTF-16 code unit: 0 = not GSM (surrogates included), 1 = basic, 2 = extension. */
+const SEPTETS = new Uint8Array(0x10000);
+for (let i = 0; i < GSM_BASIC.length; i++) if (i !== 0x1b) SEPTETS[GSM_BASIC.charCodeAt(i)] = 1;
+for (let i = 0; i < GSM_EXTENSION.length; i++) SEPTETS[GSM_EXTENSION.charCodeAt(i)] = 2;
+
+/** Marks for de-duplicating nonGsm without a Set: SEEN[c] === stamp means "already listed in this call". */
+const SEEN = new Uint32Array(0x10000);
+let stamp = 0;
+/** One string per BMP code unit, made on first use, so nonGsm allocates no string twice. */
+const CHARS: Array<string | undefined> = [];
+
+function isHighSurrogate(c: number): boolean {
+  return (c & 0xfc00) === 0xd800;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return (c & 0xfc00) === 0xdc00;
+}
+
+export function countSegments(text: string): SegmentCount {
+  const n = text.length;
+  let septets = 0;
+  let i = 0;
+  // Four code units per step (charCodeAt dominates the cost): a zero product means one is not GSM.
+  for (; i + 4 <= n; i += 4) {
+    const a = SEPTETS[text.charCodeAt(i)]!;
+    const b = SEPTETS[text.charCodeAt(i + 1)]!;
+    const c = SEPTETS[text.charCodeAt(i + 2)]!;
+    const d = SEPTETS[text.charCodeAt(i + 3)]!;
+    if (a * b * c * d === 0) break;
+    septets += a + b + c + d;
+  }
+  for (; i < n; i++) {
+    const w = SEPTETS[text.charCodeAt(i)]!;
+    if (w === 0) return countUcs2(text, i);
+    septets += w;
+  }
+  return countGsm(text, septets);
+}
+
+function countGsm(text: string, septets: number): SegmentCount {
+  const n = text.length;
+  if (septets <= GSM_SINGLE) {
+    return {
+      encoding: 'GSM-7',
+      segments: n === 0 ? 0 : 1,
+      length: septets,
+      characters: n,
+      nonGsm: [],
+      perSegment: GSM_SINGLE,
+      remaining: GSM_SINGLE - septets,
+    };
+  }
+  let segments: number;
+  let used: number;
+  if (septets === n) {
+    // Only 1-septet characters: packing reduces to arithmetic.
+    segments = Math.ceil(n / GSM_MULTI);
+    used = n - (segments - 1) * GSM_MULTI;
+  } else {
+    // Pack: an escape pair (2 septets) never straddles a boundary, it moves whole to the next unit.
+    segments = 1;
+    used = 0;
+    for (let i = 0; i < n; i++) {
+      const w = SEPTETS[text.charCodeAt(i)]!;
+      if (used + w > GSM_MULTI) {
+        segments++;
+        used = 0;
+      }
+      used += w;
+    }
+  }
+  return {
+    encoding: 'GSM-7',
+    segments,
+    length: septets,
+    characters: n,
+    nonGsm: [],
+    perSegment: GSM_MULTI,
+    remaining: GSM_MULTI - used,
+  };
+}
+
+/**
+ * `start` is the first non-GSM code unit; everything before it is GSM (1 code unit, 1 character
+ * each). One pass collects nonGsm, counts code points and packs units of 67.
+ */
+function countUcs2(text: string, start: number): SegmentCount {
+  const n = text.length;
+  if (++stamp > 0x3fffffff) {
+    SEEN.fill(0);
+    stamp = 1;
+  }
+  const nonGsm: string[] = [];
+  let astral: number[] | undefined;
+  let characters = start;
+  // The GSM prefix is `start` 1-unit tokens.
+  let segments = start === 0 ? 1 : Math.ceil(start / UCS2_MULTI);
+  let used = start - (segments - 1) * UCS2_MULTI;
+  for (let i = start; i < n; i++) {
+    const c = text.charCodeAt(i);
+    let w = 1;
+    if (SEPTETS[c] === 0) {
+      const d = isHighSurrogate(c) && i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (isLowSurrogate(d)) {
+        // A surrogate pair: one character, 2 code units that never straddle a boundary.
+        w = 2;
+        i++;
+        const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+        astral ??= [];
+        if (!astral.includes(cp)) {
+          astral.push(cp);
+          nonGsm.push(String.fromCharCode(c, d));
+        }
+      } else if (SEEN[c] !== stamp) {
+        // A BMP character or a lone surrogate (1 code unit, sent as is).
+        SEEN[c] = stamp;
+        nonGsm.push((CHARS[c] ??= String.fromCharCode(c)));
+      }
+    }
+    characters++;
+    if (used + w > UCS2_MULTI) {
+      segments++;
+      used = 0;
+    }
+    used += w;
+  }
+  if (n <= UCS2_SINGLE) {
+    return { encoding: 'UCS-2', segments: 1, length: n, characters, nonGsm, perSegment: UCS2_SINGLE, remaining: UCS2_SINGLE - n };
+  }
+  return { encoding: 'UCS-2', segments, length: n, characters, nonGsm, perSegment: UCS2_MULTI, remaining: UCS2_MULTI - used };
+}
+
+/** The text of each unit, in order; escape and surrogate pairs are never split. `join('')` gives `text` back. */
+export function splitSegments(text: string): string[] {
+  const count = countSegments(text);
+  if (count.segments === 0) return [];
+  if (count.segments === 1) return [text];
+  const ucs2 = count.encoding === 'UCS-2';
+  const capacity = count.perSegment;
+  const n = text.length;
+  const parts: string[] = [];
+  let start = 0;
+  let used = 0;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    // Cost in the unit (septets or code units) and width in the string (code units).
+    let cost: number;
+    let width = 1;
+    if (!ucs2) cost = SEPTETS[c]!;
+    else if (isHighSurrogate(c) && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) cost = width = 2;
+    else cost = 1;
+    if (used + cost > capacity) {
+      parts.push(text.slice(start, i));
+      start = i;
+      used = 0;
+    }
+    used += cost;
+    i += width;
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+export function isGsmText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (SEPTETS[text.charCodeAt(i)] === 0) return false;
+  }
+  return true;
+}
+
+/** Look-alike → GSM-7 replacements (the targets are all GSM text; no source is GSM). */
+const LOOKALIKES = new Map<number, string>();
+function addLookalikes(chars: string, to: string): void {
+  for (let i = 0; i < chars.length; i++) LOOKALIKES.set(chars.charCodeAt(i), to);
+}
+// Single quotes, primes and apostrophe-like modifier letters: ‘ ’ ‚ ‛ ′ ‵ ‹ › ʹ ʻ ʼ ʽ ˈ ˊ ´ ＇
+addLookalikes('\u2018\u2019\u201a\u201b\u2032\u2035\u2039\u203a\u02b9\u02bb\u02bc\u02bd\u02c8\u02ca\u00b4\uff07', "'");
+// Double quotes and primes: “ ” „ ‟ ″ ‶ « » ʺ ˮ ＂
+addLookalikes('\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u02ba\u02ee\uff02', '"');
+// Hyphens, dashes and minus signs: ‐ ‑ ‒ – — ― − ﹘ ﹣ －
+addLookalikes('\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d', '-');
+// Ellipsis and one-dot leader.
+addLookalikes('\u2026', '...');
+addLookalikes('\u2024', '.');
+// No-break and typographic spaces: NBSP, U+2000–U+200A, narrow NBSP, medium math space, ideographic space.
+addLookalikes('\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000', ' ');
+// Invisible: zero-width space/non-joiner/joiner, word joiner, BOM/ZWNBSP, soft hyphen.
+addLookalikes('\u200b\u200c\u200d\u2060\ufeff\u00ad', '');
+// Windows-1252 leftovers: modifier circumflex and small tilde.
+addLookalikes('\u02c6', '^');
+addLookalikes('\u02dc', '~');
+// Fullwidth ASCII U+FF01–U+FF5E, where the ASCII character is GSM (so not the fullwidth backtick).
+for (let c = 0xff01; c <= 0xff5e; c++) {
+  const ascii = c - 0xfee0;
+  if (SEPTETS[ascii] !== 0 && !LOOKALIKES.has(c)) LOOKALIKES.set(c, String.fromCharCode(ascii));
+}
+
+function replaceWith(text: string, replaced: Array<{ from: string; to: string }> | undefined): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const to = LOOKALIKES.get(c);
+    if (to === undefined) continue;
+    out += text.slice(last, i) + to;
+    last = i + 1;
+    if (replaced) {
+      const from = text[i]!;
+      if (!replaced.some((r) => r.from === from)) replaced.push({ from, to });
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** Applies the look-alike table, whatever the resulting encoding. */
+export function replaceLookalikes(text: string): string {
+  return replaceWith(text, undefined);
+}
+
+/**
+ * Opt-in "smart encoding": the replaced text only when it is then entirely GSM-7 (replacing quotes
+ * in a message that keeps an emoji saves nothing and loses fidelity); otherwise the original text.
+ * `replaced` lists each distinct replacement, in order of first appearance.
+ */
+export function applySmartEncoding(text: string): { text: string; replaced: Array<{ from: string; to: string }> } {
+  if (isGsmText(text)) return { text, replaced: [] };
+  const replaced: Array<{ from: string; to: string }> = [];
+  const result = replaceWith(text, replaced);
+  if (!isGsmText(result)) return { text, replaced: [] };
+  return { text: result, replaced };
+}
+
+function formatNumber(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Why the text is over Plivo's length limit, or undefined when it is within it. */
+export function checkTextLimit(count: SegmentCount): string | undefined {
+  if (count.encoding === 'GSM-7') {
+    if (count.characters <= GSM_MAX_CHARS) return undefined;
+    return `is ${formatNumber(count.characters)} characters; GSM-7 text may be at most ${formatNumber(GSM_MAX_CHARS)}`;
+  }
+  if (count.length <= UCS2_MAX_UNITS) return undefined;
+  return `is ${formatNumber(count.length)} UTF-16 code units; UCS-2 text may be at most ${UCS2_MAX_UNITS} (11 segments of ${UCS2_MULTI})`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Settings: defaults < config file (top level < profile chosen by PLIVO_PROFILE) < environment
+ * < profile named by an explicit --profile < flags, merged in one pure function (cli-contract.md).
+ */
+import { z } from 'zod';
+import { ConfigError, ExitCode, type Problem } from '../errors.js';
+import { problemsFromZod } from './problems.js';
+
+export const DEFAULT_API_URL = 'https://api.plivo.com';
+
+/** Keys that may stand at the top of a config file or inside a profile. */
+const settingsShape = {
+  authId: z.string(),
+  authToken: z.string(),
+  apiUrl: z.string(),
+  src: z.string(),
+  powerpackUuid: z.string(),
+  url: z.string(),
+  method: z.string(),
+  log: z.union([z.string(), z.boolean()]),
+  trackable: z.boolean(),
+  messageExpiry: z.number().int(),
+  dltEntityId: z.union([z.string(), z.number()]).transform(String),
+  dltTemplateId: z.union([z.string(), z.number()]).transform(String),
+  dltTemplateCategory: z.string(),
+  smartEncoding: z.boolean(),
+  timeout: z.number().positive(),
+  retries: z.number().int().min(0).max(10),
+  concurrency: z.number().int().positive(),
+  rate: z.number().positive(),
+};
+
+const layerSchema = z.strictObject(settingsShape).partial();
+export const configFileSchema = layerSchema.extend({ profiles: z.record(z.string(), layerSchema).optional() });
+
+export type SettingsLayer = z.infer<typeof layerSchema>;
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type SettingKey = keyof SettingsLayer;
+export type Source = 'default' | 'config' | 'profile' | 'env' | 'flag';
+
+export interface Settings extends SettingsLayer {
+  apiUrl: string;
+  profile: string | undefined;
+  /** Where each value came from, for `--debug` and error hints. */
+  sources: Partial<Record<SettingKey, Source>>;
+}
+
+/** Parses a loaded config file, reporting every bad key as `file: key: problem`. */
+export function parseConfigFile(raw: unknown, filepath: string): ConfigFile {
+  if (raw === null || raw === undefined) return {};
+  const parsed = configFileSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = problemsFromZod(parsed.error.issues).map((p: Problem) => `  ${p.field}: ${p.message}`);
+  throw new ConfigError(`${filepath} has settings plivo-send cannot use:\n${lines.join('\n')}`, 'See .plivorc.example for every key.');
+}
+
+export interface SettingsInput {
+  file: ConfigFile;
+  env: Record<string, string | undefined>;
+  flags: SettingsLayer;
+  /** The value of an explicit --profile flag. */
+  profileFlag?: string | undefined;
+}
+
+export function resolveSettings({ file, env, flags, profileFlag }: SettingsInput): Settings {
+  const { profiles = {}, ...top } = file;
+  const profileName = nonEmpty(profileFlag) ?? nonEmpty(env.PLIVO_PROFILE);
+  let profile: SettingsLayer = {};
+  if (profileName !== undefined) {
+    const found = profiles[profileName];
+    if (!found) {
+      const names = Object.keys(profiles);
+      throw new ConfigError(
+        `Profile '${profileName}' is not defined${names.length ? ` (profiles: ${names.join(', ')})` : ' in any config file'}.`,
+        `Add it under "profiles" in .plivorc, or ${profileFlag ? 'drop --profile' : 'unset PLIVO_PROFILE'}.`,
+      );
+    }
+    profile = found;
+  }
+  const envLayer: SettingsLayer = {};
+  if (nonEmpty(env.PLIVO_AUTH_ID)) envLayer.authId = env.PLIVO_AUTH_ID!.trim();
+  if (nonEmpty(env.PLIVO_AUTH_TOKEN)) envLayer.authToken = env.PLIVO_AUTH_TOKEN!.trim();
+  if (nonEmpty(env.PLIVO_API_URL)) envLayer.apiUrl = env.PLIVO_API_URL!.trim();
+
+  const layers: Array<[Source, SettingsLayer]> = [
+    ['default', { apiUrl: DEFAULT_API_URL }],
+    ['config', top],
+    ...(profileFlag ? [] : [['profile', profile] as [Source, SettingsLayer]]),
+    ['env', envLayer],
+    ...(profileFlag ? [['profile', profile] as [Source, SettingsLayer]] : []),
+    ['flag', flags],
+  ];
+  const merged: Record<string, unknown> = {};
+  const sources: Settings['sources'] = {};
+  for (const [source, layer] of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      merged[key] = value;
+      sources[key as SettingKey] = source;
+    }
+  }
+  // src and powerpack_uuid are one choice: the layer that names either one decides.
+  if (merged.src !== undefined && merged.powerpackUuid !== undefined && sources.src !== sources.powerpackUuid) {
+    const rank = (s: Source | undefined) => layers.findIndex(([name]) => name === s);
+    const loser = rank(sources.src) > rank(sources.powerpackUuid) ? 'powerpackUuid' : 'src';
+    delete merged[loser];
+    delete sources[loser];
+  }
+  const settings = { ...(merged as SettingsLayer), profile: profileName, sources } as Settings;
+  settings.apiUrl = normalizeApiUrl(settings.apiUrl, sources.apiUrl ?? 'default');
+  return settings;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Checks the API origin: https anywhere, plain http only for loopback hosts. */
+export function normalizeApiUrl(raw: string, source: Source): string {
+  const where = source === 'env' ? 'PLIVO_API_URL' : source === 'flag' ? '--api-url' : 'apiUrl';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${where} '${raw}' is not a URL.`, `Use an origin such as ${DEFAULT_API_URL}.`);
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    throw new ConfigError(
+      `${where} '${raw}' uses plain http to a host that is not this machine; credentials would travel unencrypted.`,
+      'Use https://, or http:// only with localhost / 127.0.0.1 / [::1].',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${where} '${raw}' must be an http(s) URL.`, `Use an origin such as ${DEFAULT_API_URL}.`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+const AUTH_ID = /^(MA|SA)[A-Z0-9]{18}$/;
+
+export interface Credentials {
+  authId: string;
+  authToken: string;
+  apiUrl: string;
+}
+
+/** The credentials a send needs, or an error (exit 2) saying where to put them. */
+export function requireCredentials(settings: Settings): Credentials {
+  const missing = [!settings.authId && 'PLIVO_AUTH_ID', !settings.authToken && 'PLIVO_AUTH_TOKEN'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `No Plivo credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
+      'Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or add authId and authToken to .plivorc (see .plivorc.example). To try without an account, add --sandbox.',
+      ExitCode.auth,
+    );
+  }
+  const authId = settings.authId!;
+  if (!AUTH_ID.test(authId)) {
+    throw new ConfigError(
+      `Auth ID '${authId}' (from ${describeSource(settings.sources.authId)}) does not look like a Plivo Auth ID.`,
+      'A Plivo Auth ID is MA or SA followed by 18 capital letters and digits; copy it from the Plivo console.',
+      ExitCode.auth,
+    );
+  }
+  return { authId, authToken: settings.authToken!, apiUrl: settings.apiUrl };
+}
+
+export function describeSource(source: Source | undefined): string {
+  switch (source) {
+    case 'env':
+      return 'the environment';
+    case 'flag':
+      return 'a flag';
+    case 'profile':
+      return 'the profile';
+    case 'config':
+      return 'the config file';
+    default:
+      return 'the defaults';
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,74 @@
+/** Everything the CLI prints: human lines (coloured only on a TTY without NO_COLOR) or JSON. */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Io, OutStream } from './io.js';
+import { CliError, ValidationError } from './errors.js';
+
+export function colorsFor(stream: OutStream, env: Record<string, string | undefined>): ChalkInstance {
+  const enabled = stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+export class Output {
+  readonly io: Io;
+  readonly json: boolean;
+  readonly out: ChalkInstance;
+  readonly err: ChalkInstance;
+
+  constructor(io: Io, json: boolean) {
+    this.io = io;
+    this.json = json;
+    this.out = colorsFor(io.stdout, io.env);
+    this.err = colorsFor(io.stderr, io.env);
+  }
+
+  line(text = ''): void {
+    this.io.stdout.write(`${text}\n`);
+  }
+
+  jsonLine(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** A notice on stderr: never mixes with JSON on stdout. */
+  note(text: string): void {
+    this.io.stderr.write(`${text}\n`);
+  }
+
+  warn(text: string): void {
+    if (this.json) return void this.io.stderr.write(`${JSON.stringify({ warning: text })}\n`);
+    this.io.stderr.write(`${this.err.yellow('!')} ${text}\n`);
+  }
+
+  error(error: unknown, debug: boolean): void {
+    const io = this.io;
+    if (error instanceof CliError) {
+      if (this.json) {
+        const body: Record<string, unknown> = { code: error.code, message: error.message, exit_code: error.exitCode };
+        if (error.hint) body.hint = error.hint;
+        if (error.details) Object.assign(body, error.details);
+        io.stderr.write(`${JSON.stringify({ error: body })}\n`);
+        return;
+      }
+      if (error instanceof ValidationError) {
+        io.stderr.write(`${this.err.red('✗')} Invalid input, nothing was sent:\n`);
+        for (const p of error.problems) io.stderr.write(`  ${this.err.bold(p.field)}: ${p.message}\n`);
+      } else {
+        io.stderr.write(`${this.err.red('✗')} ${error.message}\n`);
+      }
+      if (error.hint) io.stderr.write(`  ${error.hint}\n`);
+      if (debug && error.cause) io.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.json) {
+      io.stderr.write(`${JSON.stringify({ error: { code: 'internal', message, exit_code: 1 } })}\n`);
+    } else {
+      io.stderr.write(`${this.err.red('✗')} Internal error: ${message}\n`);
+      io.stderr.write(debug && error instanceof Error ? `${error.stack}\n` : '  This is a bug in plivo-send; run again with --debug for the stack trace.\n');
+    }
+  }
+}
+
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? word : many}`;
+}

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import type { Context } from './context.js';
+import type { SendFlags } from './commands/options.js';
+import { makeSmsCommand } from './commands/sms.js';
+import { makeMmsCommand } from './commands/mms.js';
+import { makeWhatsappCommand } from './commands/whatsapp.js';
+import { makeSegmentsCommand } from './commands/segments.js';
+import { makeStatusCommand } from './commands/status.js';
+import { makeSandboxCommand } from './commands/sandbox.js';
+
+export interface RunState {
+  exitCode: number;
+  json: boolean;
+  debug: boolean;
+}
+
+export function makeProgram(ctx: Context, state: RunState): Command {
+  const run = async (action: () => Promise<number>, flags: SendFlags): Promise<void> => {
+    state.json = flags.json === true;
+    state.debug = flags.debug === true;
+    state.exitCode = await action();
+  };
+  const program = new Command('plivo-send')
+    .description("Send SMS, MMS and WhatsApp messages through Plivo's Message API")
+    .version(ctx.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      // Errors are printed once, by cli.ts, in the same form as every other error.
+      outputError: () => undefined,
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Credentials: PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or authId / authToken in .plivorc.
+Try it without an account:  plivo-send sms --sandbox --src 14155550100 --dst 14155550101 --text "Hello"`,
+    );
+  for (const make of [makeSmsCommand, makeMmsCommand, makeWhatsappCommand, makeSegmentsCommand, makeStatusCommand, makeSandboxCommand]) {
+    const cmd = make(ctx, run);
+    cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s), outputError: () => undefined });
+    cmd.showSuggestionAfterError(true);
+    program.addCommand(cmd);
+  }
+  return program;
+}

@@ -1,0 +1,311 @@
+/**
+ * The only module that talks to Plivo. One attempt is classified by what it proves about the
+ * message (plivo-message-api.md §2: there is no idempotency key):
+ * - accepted / rejected / auth: Plivo answered, the outcome is certain;
+ * - rate-limited / not-sent: the message was certainly not queued, so retrying is safe;
+ * - unknown: it may have been queued (timeout after sending, reset, 5xx): never retried blindly.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import got, { type Agents, type RequestError } from 'got';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { ApiError, AuthError, NetworkError, RateLimitError } from '../errors.js';
+import type { Credentials } from '../core/settings.js';
+import type { MessageBody } from '../core/message.js';
+import { describeApiError } from './explain.js';
+
+export interface PlivoResponse {
+  api_id?: string;
+  message?: string;
+  message_uuid?: string[];
+  invalid_number?: string[];
+  error?: string;
+  [key: string]: unknown;
+}
+
+export interface MessageRecord {
+  message_uuid: string;
+  message_state: string;
+  to_number: string;
+  from_number: string;
+  message_time: string;
+  error_code?: string;
+  [key: string]: unknown;
+}
+
+export interface MessageList {
+  api_id?: string;
+  meta: { limit: number; offset: number; next: string | null; previous: string | null; total_count: number };
+  objects: MessageRecord[];
+}
+
+export type Attempt =
+  | { kind: 'accepted'; status: number; response: PlivoResponse }
+  | { kind: 'rejected'; status: number; response: PlivoResponse | string; message: string }
+  | { kind: 'auth'; status: number; message: string }
+  | { kind: 'rate-limited'; status: 429; retryAfterMs: number | undefined; message: string }
+  | { kind: 'not-sent'; code: string; message: string }
+  | { kind: 'unknown'; code: string; status?: number; message: string };
+
+export interface ClientOptions extends Credentials {
+  version: string;
+  /** Seconds before an attempt is abandoned (its outcome is then unknown). */
+  timeoutSeconds?: number;
+  /** Retries of 429 and of connections that never opened. */
+  maxRetries?: number;
+  env?: Record<string, string | undefined>;
+  /** Concurrent sockets (batch mode raises it). */
+  maxSockets?: number;
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+// A timeout in these phases fires before any byte of the request was written.
+const PRE_SEND_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect']);
+
+export class PlivoClient {
+  readonly baseUrl: string;
+  private readonly options: ClientOptions;
+  private readonly agent: Agents;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
+    this.baseUrl = `${options.apiUrl}/v1/Account/${options.authId}/`;
+    this.agent = makeAgents(options.apiUrl, options.env ?? {}, options.maxSockets ?? 10);
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Releases kept-alive sockets so the process can exit. */
+  close(): void {
+    for (const agent of Object.values(this.agent)) (agent as http.Agent | undefined)?.destroy();
+  }
+
+  /** One POST of a message, classified; never throws for HTTP or network outcomes. */
+  async attemptSend(body: MessageBody): Promise<Attempt> {
+    return this.attempt('POST', 'Message/', body);
+  }
+
+  /** Sends with retries of 429 and pre-send connection failures; throws a CliError otherwise. */
+  async sendMessage(body: MessageBody): Promise<{ response: PlivoResponse; attempts: number }> {
+    const maxRetries = this.options.maxRetries ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attemptSend(body);
+      if (result.kind === 'accepted') return { response: result.response, attempts: attempt };
+      const retryable = result.kind === 'rate-limited' || result.kind === 'not-sent';
+      if (retryable && attempt <= maxRetries) {
+        const delayMs = result.kind === 'rate-limited' && result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(attempt);
+        this.options.onRetry?.({ attempt, delayMs, reason: result.message });
+        await this.sleep(delayMs);
+        continue;
+      }
+      throw attemptError(result, attempt);
+    }
+  }
+
+  async getMessage(uuid: string): Promise<MessageRecord> {
+    return (await this.getJson(`Message/${encodeURIComponent(uuid)}/`)) as MessageRecord;
+  }
+
+  async listMessages(query: Record<string, string | number>): Promise<MessageList> {
+    const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
+    return (await this.getJson(`Message/?${search}`)) as MessageList;
+  }
+
+  /**
+   * Outbound messages to `dst` queued at or after `since`: how an attempt whose outcome is unknown
+   * is checked before anything is sent again. The list filter's time zone is unconfirmed, so the
+   * query window is widened by 14 hours and each record's own offset-bearing time is compared.
+   */
+  async findMessagesSince(dst: string, since: Date, src?: string): Promise<MessageRecord[]> {
+    const from = new Date(since.getTime() - 14 * 3600_000);
+    const found: MessageRecord[] = [];
+    for (let offset = 0; offset < 200; offset += 20) {
+      const page = await this.listMessages({
+        to_number: dst,
+        message_direction: 'outbound',
+        message_time__gte: formatPlivoTime(from),
+        limit: 20,
+        offset,
+      });
+      for (const record of page.objects) {
+        const at = parsePlivoTime(record.message_time);
+        // Two minutes of slack for clock skew between this machine and Plivo.
+        if (at !== undefined && at.getTime() < since.getTime() - 120_000) continue;
+        if (src !== undefined && record.from_number && record.from_number.replace(/\D/g, '') !== src.replace(/\D/g, '') && /^\d+$/.test(src)) continue;
+        found.push(record);
+      }
+      if (!page.meta.next || page.objects.length === 0) break;
+    }
+    return found;
+  }
+
+  private async getJson(path: string): Promise<unknown> {
+    const maxRetries = this.options.maxRetries ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attempt('GET', path);
+      if (result.kind === 'accepted') return result.response;
+      // A GET changes nothing: every failure but a rejection is safe to retry.
+      const retryable = result.kind === 'rate-limited' || result.kind === 'not-sent' || result.kind === 'unknown';
+      if (retryable && attempt <= maxRetries) {
+        const delayMs = result.kind === 'rate-limited' && result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(attempt);
+        await this.sleep(delayMs);
+        continue;
+      }
+      if (result.kind === 'unknown') throw new NetworkError(`Could not reach Plivo: ${result.message}`, 'failed', 'Check the network and try again.');
+      throw attemptError(result, attempt);
+    }
+  }
+
+  private async attempt(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Attempt> {
+    const timeoutMs = (this.options.timeoutSeconds ?? 30) * 1000;
+    let response;
+    try {
+      response = await got(this.baseUrl + path, {
+        method,
+        ...(body !== undefined ? { json: body } : {}),
+        username: this.options.authId,
+        password: this.options.authToken,
+        headers: { 'user-agent': `plivo-send/${this.options.version}`, accept: 'application/json' },
+        timeout: { lookup: 10_000, connect: 10_000, secureConnect: 10_000, request: timeoutMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        followRedirect: false,
+        agent: this.agent,
+      });
+    } catch (error) {
+      return classifyNetworkError(error as RequestError);
+    }
+    const status = response.statusCode;
+    const parsed = parseBody(response.body);
+    if (status >= 200 && status < 300) return { kind: 'accepted', status, response: (parsed ?? {}) as PlivoResponse };
+    const message = errorText(parsed, response.body, status);
+    if (status === 401) return { kind: 'auth', status, message };
+    if (status === 429) return { kind: 'rate-limited', status, retryAfterMs: parseRetryAfter(response.headers['retry-after']), message };
+    if (status >= 500) return { kind: 'unknown', code: `HTTP_${status}`, status, message };
+    return { kind: 'rejected', status, response: (parsed as PlivoResponse | undefined) ?? response.body, message };
+  }
+}
+
+export function classifyNetworkError(error: RequestError): Attempt {
+  const code = error.code ?? 'ERR_UNKNOWN';
+  const event = (error as RequestError & { event?: string }).event;
+  if (error.name === 'TimeoutError') {
+    if (event && PRE_SEND_TIMEOUTS.has(event)) return { kind: 'not-sent', code: 'ETIMEDOUT', message: `timed out during ${event}` };
+    return { kind: 'unknown', code: 'ETIMEDOUT', message: 'no answer before the timeout' };
+  }
+  if (CONNECT_FAILURES.has(code)) return { kind: 'not-sent', code, message: `${code}: ${error.message}` };
+  return { kind: 'unknown', code, message: `${code}: ${error.message}` };
+}
+
+/** Turns a final, unsuccessful attempt into the error the CLI reports. */
+export function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, attempts: number): Error {
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+  switch (result.kind) {
+    case 'auth':
+      return new AuthError(
+        `Plivo rejected the credentials (401): ${result.message}`,
+        'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console.',
+      );
+    case 'rate-limited':
+      return new RateLimitError(`Plivo is still rate limiting${tries} (429): ${result.message}`, 'Wait a minute and try again, or lower --rate for batches.');
+    case 'rejected': {
+      const explained = describeApiError(result.status, result.message);
+      return new ApiError(result.status, `Plivo rejected the request (${result.status}): ${result.message}`, result.response, explained);
+    }
+    case 'not-sent':
+      return new NetworkError(`Could not reach Plivo${tries}: ${result.message}`, 'failed', 'Nothing was sent. Check the network, PLIVO_API_URL and any proxy settings, then try again.');
+    case 'unknown':
+      return new NetworkError(
+        result.status ? `Plivo answered with a server error (${result.status}): ${result.message}` : `The request failed after it was sent: ${result.message}`,
+        'unknown',
+        'The message may or may not have been queued. Check before sending again.',
+        { cause_code: result.code },
+      );
+  }
+}
+
+/** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s, 4 s … (capped at 30 s), each × 0.5–1. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(30_000, 500 * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + Math.random() * 0.5));
+}
+
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 120) * 1000;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(Math.max(0, date - Date.now()), 120_000);
+}
+
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plivo's own words when the body has them; otherwise the raw text, or the status alone. */
+function errorText(parsed: unknown, raw: string, status: number): string {
+  if (parsed && typeof parsed === 'object') {
+    const error = (parsed as { error?: unknown }).error;
+    if (typeof error === 'string' && error !== '') return error;
+    if (error && typeof error === 'object') return JSON.stringify(error);
+    const message = (parsed as { message?: unknown }).message;
+    if (typeof message === 'string' && message !== '') return message;
+  }
+  const text = raw.trim().replace(/\s+/g, ' ');
+  if (text !== '') return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return http.STATUS_CODES[status] ?? `HTTP ${status}`;
+}
+
+/** `2024-08-21 18:28` — the list filter's format. */
+export function formatPlivoTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** `2024-08-21 18:28:49.244057+05:30` → Date (microseconds dropped). */
+export function parsePlivoTime(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2}:?\d{2}|Z)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const fraction = m[3] ? m[3].slice(0, 4) : '';
+  const zone = m[4] ? (m[4] === 'Z' ? 'Z' : m[4].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')) : 'Z';
+  const date = new Date(`${m[1]}T${m[2]}${fraction}${zone}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function makeAgents(apiUrl: string, env: Record<string, string | undefined>, maxSockets: number): Agents {
+  const proxy = proxyFor(apiUrl, env);
+  if (proxy) {
+    return {
+      https: new HttpsProxyAgent({ keepAlive: true, maxSockets, proxy }),
+      http: new HttpProxyAgent({ keepAlive: true, maxSockets, proxy }),
+    };
+  }
+  return {
+    http: new http.Agent({ keepAlive: true, maxSockets }),
+    https: new https.Agent({ keepAlive: true, maxSockets }),
+  };
+}
+
+/** HTTPS_PROXY / HTTP_PROXY (either case) unless NO_PROXY names the host. */
+export function proxyFor(apiUrl: string, env: Record<string, string | undefined>): string | undefined {
+  const url = new URL(apiUrl);
+  const proxy = url.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+  if (!proxy) return undefined;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const host = url.hostname.toLowerCase();
+  for (const entry of noProxy) {
+    if (entry === '*') return undefined;
+    const bare = entry.replace(/^\*?\./, '').replace(/:\d+$/, '');
+    if (host === bare || host.endsWith(`.${bare}`)) return undefined;
+  }
+  return proxy;
+}

@@ -1,0 +1,54 @@
+/** Next steps for Plivo's error answers, keyed on status and on Plivo's own wording. */
+
+const CONVERSATION_WINDOW = /24|conversation|session|window|template/i;
+
+export function describeApiError(status: number, message: string): string | undefined {
+  if (/whatsapp/i.test(message) && CONVERSATION_WINDOW.test(message)) {
+    return 'Free-form text, media and interactive WhatsApp messages only reach users in an open 24-hour conversation (they wrote to you in the last 24 h). Send an approved template with --template to start one.';
+  }
+  if (status === 403) {
+    return 'Plivo blocks this destination country for the account (geo permissions). Enable the country under Messaging > Geo Permissions in the Plivo console.';
+  }
+  if (status === 404) return 'Check PLIVO_AUTH_ID and PLIVO_API_URL: Plivo found no such resource.';
+  if (status === 405) return 'Check PLIVO_API_URL: it should be the API origin, such as https://api.plivo.com.';
+  if (/phone number|invalid number|dst|destination/i.test(message)) {
+    return 'Write numbers with their country code and no trunk prefix, e.g. 14155550100.';
+  }
+  if (/src|source|sender|powerpack/i.test(message)) {
+    return 'Check that the sender number or Powerpack belongs to this account and may send to the destination country.';
+  }
+  return undefined;
+}
+
+/** Delivery error codes (plivo-message-api.md §5). */
+export const DELIVERY_ERRORS: Record<string, string> = {
+  '000': 'no error',
+  '10': 'invalid message: blank or too long',
+  '20': 'network error (temporary): try again later',
+  '30': 'the carrier flagged the message as spam',
+  '40': 'invalid source number',
+  '50': 'invalid destination number',
+  '60': 'loop detected between source and destination',
+  '70': 'destination permanently unavailable',
+  '80': 'destination temporarily unavailable',
+  '90': 'no route to the destination',
+  '100': 'prohibited by the carrier',
+  '110': 'message too long',
+  '120': 'MMS too large (media over 5 MB in all)',
+  '160': 'India DLT parameters wrong (entity ID, template ID or header)',
+  '200': 'the recipient opted out (STOP) from this source',
+  '201': 'toll-free messages to Canada are blocked',
+  '300': 'failed to dispatch',
+  '340': 'WhatsApp: no open conversation for a non-template message; send a template first',
+  '420': 'expired in Plivo\'s queue (message_expiry passed); not charged',
+  '450': 'destination country not enabled (geo permissions)',
+  '451': 'geo-permission hourly cap reached',
+  '900': 'insufficient credit',
+  '910': 'account disabled',
+  '1000': 'unknown error',
+};
+
+export function explainErrorCode(code: string | undefined): string | undefined {
+  if (code === undefined || code === '') return undefined;
+  return DELIVERY_ERRORS[code] ?? DELIVERY_ERRORS[String(Number(code))];
+}

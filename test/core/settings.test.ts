@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeApiUrl, parseConfigFile, requireCredentials, resolveSettings, type ConfigFile } from '../../src/core/settings.js';
+import { ConfigError, ExitCode } from '../../src/errors.js';
+
+const file: ConfigFile = {
+  authId: 'MAFILEFILEFILEFILE01',
+  authToken: 'file-token',
+  src: '14155550100',
+  log: 'false',
+  profiles: {
+    prod: { authId: 'MAPRODPRODPRODPROD01', authToken: 'prod-token', powerpackUuid: 'pp-prod' },
+    eu: { apiUrl: 'https://api.eu.example' },
+  },
+};
+const env = { PLIVO_AUTH_ID: 'MAENVENVENVENVENV001', PLIVO_AUTH_TOKEN: 'env-token' };
+
+describe('resolveSettings precedence: flags > env > config file > defaults', () => {
+  it('defaults alone', () => {
+    const s = resolveSettings({ file: {}, env: {}, flags: {} });
+    expect(s.apiUrl).toBe('https://api.plivo.com');
+    expect(s.authId).toBeUndefined();
+  });
+
+  it('config file over defaults', () => {
+    const s = resolveSettings({ file, env: {}, flags: {} });
+    expect(s.authId).toBe('MAFILEFILEFILEFILE01');
+    expect(s.sources.authId).toBe('config');
+  });
+
+  it('environment over config file', () => {
+    const s = resolveSettings({ file, env, flags: {} });
+    expect([s.authId, s.authToken]).toEqual(['MAENVENVENVENVENV001', 'env-token']);
+    expect(s.log).toBe('false');
+  });
+
+  it('flags over everything', () => {
+    const s = resolveSettings({ file, env, flags: { src: '14155559999', log: 'true' } });
+    expect([s.src, s.log]).toEqual(['14155559999', 'true']);
+  });
+
+  it('PLIVO_PROFILE picks a profile that ranks with the config file: the environment still wins', () => {
+    const s = resolveSettings({ file, env: { ...env, PLIVO_PROFILE: 'prod' }, flags: {} });
+    expect(s.authId).toBe('MAENVENVENVENVENV001');
+    expect(s.powerpackUuid).toBe('pp-prod');
+    expect(s.profile).toBe('prod');
+  });
+
+  it('an explicit --profile is a flag: its values beat the environment', () => {
+    const s = resolveSettings({ file, env, flags: {}, profileFlag: 'prod' });
+    expect([s.authId, s.authToken]).toEqual(['MAPRODPRODPRODPROD01', 'prod-token']);
+  });
+
+  it('--profile beats PLIVO_PROFILE', () => {
+    const s = resolveSettings({ file, env: { PLIVO_PROFILE: 'eu' }, flags: {}, profileFlag: 'prod' });
+    expect(s.profile).toBe('prod');
+    expect(s.apiUrl).toBe('https://api.plivo.com');
+  });
+
+  it("a profile's keys override the file's top-level keys; the rest are inherited", () => {
+    const s = resolveSettings({ file, env: {}, flags: {}, profileFlag: 'eu' });
+    expect(s.apiUrl).toBe('https://api.eu.example');
+    expect(s.authId).toBe('MAFILEFILEFILEFILE01');
+  });
+
+  it('the layer that names a sender decides it: a profile Powerpack replaces a top-level src', () => {
+    const s = resolveSettings({ file, env: {}, flags: {}, profileFlag: 'prod' });
+    expect(s.powerpackUuid).toBe('pp-prod');
+    expect(s.src).toBeUndefined();
+    const flagged = resolveSettings({ file, env: {}, flags: { src: '14155550111' }, profileFlag: 'prod' });
+    expect([flagged.src, flagged.powerpackUuid]).toEqual(['14155550111', undefined]);
+  });
+
+  it('an unknown profile is an error that lists the known ones', () => {
+    expect(() => resolveSettings({ file, env: {}, flags: {}, profileFlag: 'nope' })).toThrow(/Profile 'nope' is not defined \(profiles: prod, eu\)/);
+  });
+});
+
+describe('API URL', () => {
+  it.each([
+    ['https://api.plivo.com/', 'https://api.plivo.com'],
+    ['http://127.0.0.1:8765', 'http://127.0.0.1:8765'],
+    ['http://localhost:9000/', 'http://localhost:9000'],
+    ['http://[::1]:9000', 'http://[::1]:9000'],
+  ])('accepts %s', (raw, normal) => expect(normalizeApiUrl(raw, 'env')).toBe(normal));
+
+  it.each(['http://api.plivo.com', 'http://10.0.0.5:8080', 'ftp://api.plivo.com', 'not a url'])('refuses %s', (raw) => {
+    expect(() => normalizeApiUrl(raw, 'env')).toThrow(ConfigError);
+  });
+});
+
+describe('credentials', () => {
+  it('missing credentials exit 2 and say where to put them', () => {
+    const s = resolveSettings({ file: {}, env: {}, flags: {} });
+    try {
+      requireCredentials(s);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).exitCode).toBe(ExitCode.auth);
+      expect((error as ConfigError).message).toMatch(/PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN are not set/);
+    }
+  });
+
+  it('an Auth ID of the wrong shape is refused before any request', () => {
+    const s = resolveSettings({ file: {}, env: { PLIVO_AUTH_ID: 'abc', PLIVO_AUTH_TOKEN: 't' }, flags: {} });
+    expect(() => requireCredentials(s)).toThrow(/does not look like a Plivo Auth ID/);
+  });
+});
+
+describe('config file', () => {
+  it('names every unusable key', () => {
+    let message = '';
+    try {
+      parseConfigFile({ authID: 'x', trackable: 'yes', profiles: { a: { rate: -1 } } }, '/tmp/.plivorc');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^\/tmp\/\.plivorc has settings plivo-send cannot use:/);
+    expect(message).toMatch(/authID: is not a known key/);
+    expect(message).toMatch(/trackable: /);
+    expect(message).toMatch(/profiles\.a\.rate: /);
+  });
+
+  it('accepts the example file', async () => {
+    const { readFileSync } = await import('node:fs');
+    const example = JSON.parse(readFileSync(new URL('../../.plivorc.example', import.meta.url), 'utf8'));
+    expect(parseConfigFile(example, '.plivorc.example').profiles?.marketing?.log).toBe('number_only');
+  });
+});

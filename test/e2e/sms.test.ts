@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { cleanEnv, runBin } from '../helpers/spawn.js';
+import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
+
+let server: FaultServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  server.messages.length = 0;
+  server.fallback = () => ({ status: 202 });
+  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
+});
+
+const SEND = ['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Your code is 123456'];
+
+function expectNoToken(out: { stdout: string; stderr: string }) {
+  expect(out.stdout + out.stderr).not.toContain(AUTH_TOKEN);
+}
+
+describe('plivo-send sms against a local Plivo', () => {
+  it('sends one message: path, auth, headers and body as Plivo expects', async () => {
+    const out = await runBin(SEND, { env });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const [post] = server.posts();
+    expect(server.posts()).toHaveLength(1);
+    expect(post!.url).toBe(`/v1/Account/${AUTH_ID}/Message/`);
+    expect(post!.headers.authorization).toBe(`Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`);
+    expect(post!.headers['user-agent']).toBe('plivo-send/0.1.0');
+    expect(post!.headers['content-type']).toMatch(/^application\/json/);
+    expect(post!.json).toEqual({ src: '14155550100', dst: '14155550101', text: 'Your code is 123456', type: 'sms' });
+    const uuid = server.messages[0]!.message_uuid;
+    expect(out.stdout).toBe(`✓ Queued to 14155550101 · GSM-7, 1 segment · ${uuid}\n`);
+  });
+
+  it('gives every option its JSON type', async () => {
+    const out = await runBin(
+      [
+        'sms', '--powerpack-uuid', 'a1b2c3d4-0000-4000-8000-000000000001', '--dst', '+1 (415) 555-0101<14155550102', '--dst', '14155550103',
+        '--text', 'Ünïcode? no: Ça va €5', '--url', 'https://example.com/status', '--method', 'get', '--log', 'number_only', '--trackable',
+        '--message-expiry', '600', '--dlt-entity-id', '1201159146834474771', '--dlt-template-id', '1207161730298765432',
+        '--dlt-template-category', 'service_explicit',
+      ],
+      { env },
+    );
+    expect(out.code, out.stderr).toBe(0);
+    expect(server.posts()[0]!.json).toEqual({
+      powerpack_uuid: 'a1b2c3d4-0000-4000-8000-000000000001',
+      dst: '14155550101<14155550102<14155550103',
+      text: 'Ünïcode? no: Ça va €5',
+      type: 'sms',
+      url: 'https://example.com/status',
+      method: 'GET',
+      log: 'number_only',
+      trackable: true,
+      message_expiry: 600,
+      dlt_entity_id: '1201159146834474771',
+      dlt_template_id: '1207161730298765432',
+      dlt_template_category: 'service_explicit',
+    });
+    expect(out.stdout).toMatch(/Queued to 3 numbers · UCS-2, 1 segment each/);
+  });
+
+  it('--json prints Plivo\'s answer unchanged, invalid_number included', async () => {
+    const answer = { api_id: 'a-1', message: 'message(s) queued', message_uuid: ['u-1'], invalid_number: ['14155550199'] };
+    server.script({ status: 202, body: answer });
+    const out = await runBin([...SEND, '--json'], { env });
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual(answer);
+    expect(out.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reads --text - from stdin, dropping one trailing newline', async () => {
+    const out = await runBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', '-'], { env, stdin: 'Line 1\nLine 2\n' });
+    expect(out.code, out.stderr).toBe(0);
+    expect((server.posts()[0]!.json as { text: string }).text).toBe('Line 1\nLine 2');
+  });
+
+  it('400: Plivo\'s own words, exit 1', async () => {
+    server.script({ status: 400, body: { api_id: 'x', error: "'14155550101' is not a valid phone number." } });
+    const out = await runBin(SEND, { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain("Plivo rejected the request (400): '14155550101' is not a valid phone number.");
+    expect(server.posts()).toHaveLength(1);
+  });
+
+  it('400 with --json: the error is a JSON object on stderr and stdout stays empty', async () => {
+    server.script({ status: 400, body: { api_id: 'x', error: 'invalid src' } });
+    const out = await runBin([...SEND, '--json'], { env });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(JSON.parse(out.stderr).error).toMatchObject({ code: 'http_400', exit_code: 1, status: 400 });
+  });
+
+  it('403: explains geo permissions', async () => {
+    server.script({ status: 403, body: { api_id: 'x', error: 'destination country not enabled' } });
+    const out = await runBin(SEND, { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/geo permissions/i);
+  });
+
+  it('401 with a non-JSON body: exit 2, a next step, and never the token', async () => {
+    server.script({ status: 401, raw: '<html>Unauthorized</html>' });
+    const out = await runBin([...SEND, '--debug'], { env });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/Plivo rejected the credentials \(401\): <html>Unauthorized<\/html>/);
+    expect(out.stderr).toMatch(/PLIVO_AUTH_TOKEN/);
+    expectNoToken(out);
+  });
+
+  it('429 is retried with backoff, honouring Retry-After', async () => {
+    server.script({ status: 429, headers: { 'retry-after': '0' } }, { status: 429 }, { status: 202 });
+    const out = await runBin(SEND, { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(server.posts()).toHaveLength(3);
+    expect(out.stderr).toMatch(/Retrying in 0\.0 s \(attempt 2\)/);
+  });
+
+  it('429 that never ends: exit 4 after the configured retries', async () => {
+    server.fallback = () => ({ status: 429, headers: { 'retry-after': '0' } });
+    writeFileSync(join(env.HOME!, '.plivorc'), JSON.stringify({ retries: 2 }));
+    const out = await runBin(SEND, { env });
+    expect(out.code).toBe(4);
+    expect(server.posts()).toHaveLength(3);
+    expect(out.stderr).toMatch(/still rate limiting after 3 attempts/);
+  });
+
+  it('500: never retried; the message list is checked; exit 3 says the outcome is unknown', async () => {
+    server.script({ status: 500, raw: 'Internal Server Error' });
+    const out = await runBin(SEND, { env });
+    expect(out.code).toBe(3);
+    expect(server.posts()).toHaveLength(1);
+    expect(server.requests.some((r) => r.method === 'GET' && r.url.includes('to_number=14155550101'))).toBe(true);
+    expect(out.stderr).toMatch(/server error \(500\)/);
+    expect(out.stderr).toMatch(/may still have been queued/);
+    expectNoToken(out);
+  });
+
+  it('connection reset after Plivo queued the message: found in the list, reported sent, not sent twice', async () => {
+    server.script({ reset: 'after-accept' });
+    const out = await runBin(SEND, { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(server.posts()).toHaveLength(1);
+    expect(out.stdout).toContain(server.messages[0]!.message_uuid);
+    expect(out.stderr).toMatch(/answer to the request was lost.*not sent again/);
+  });
+
+  it('connection reset before anything was queued: exit 3, not retried', async () => {
+    server.script({ reset: 'before-accept' });
+    const out = await runBin(SEND, { env });
+    expect(out.code).toBe(3);
+    expect(server.posts()).toHaveLength(1);
+    expect(out.stderr).toMatch(/The request failed after it was sent: ECONNRESET/);
+  });
+
+  it('a timeout is an unknown outcome, checked, never retried', async () => {
+    server.script({ hang: true });
+    const out = await runBin([...SEND, '--timeout', '0.5'], { env });
+    expect(server.posts()).toHaveLength(1);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/not sent again/);
+  });
+
+  it('connection refused is retried, then exit 3 saying nothing was sent', async () => {
+    writeFileSync(join(env.HOME!, '.plivorc'), JSON.stringify({ retries: 1 }));
+    const out = await runBin(SEND, { env: { ...env, PLIVO_API_URL: 'http://127.0.0.1:1' } });
+    expect(out.code).toBe(3);
+    expect(out.stderr).toMatch(/Could not reach Plivo after 2 attempts: ECONNREFUSED/);
+    expect(out.stderr).toMatch(/Nothing was sent/);
+  });
+});
+
+describe('bad input sends nothing', () => {
+  it.each([
+    [['sms', '--dst', '14155550101', '--text', 'hi'], /src: a sender is required/],
+    [['sms', '--src', '14155550100', '--dst', '12345', '--text', 'hi'], /dst: '12345' is too short/],
+    [['sms', '--src', '14155550100', '--dst', '14155550101'], /text: is required for SMS/],
+    [['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'x'.repeat(1601)], /text: is 1,601 characters/],
+    [['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'hi', '--message-expiry', '3'], /message_expiry: must be between 5 and 10799/],
+    [['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'hi', '--url', 'example.com/cb'], /url: must be an absolute http/],
+    [['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'hi', '--log', 'maybe'], /argument 'maybe' is invalid/],
+    [['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'hi', '--bogus'], /Unknown option '--bogus'/],
+  ])('%j', async (args, message) => {
+    const out = await runBin(args, { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(message);
+    expect(out.stdout).toBe('');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('lists every problem at once, one field per line', async () => {
+    const out = await runBin(['sms', '--dst', 'abc', '--message-expiry', 'soon'], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr.split('\n').filter((l) => /^ {2}\w+: /.test(l)).map((l) => l.trim().split(':')[0])).toEqual(['src', 'dst', 'text', 'message_expiry']);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--dry-run --json prints the exact request, needs no credentials, sends nothing', async () => {
+    const out = await runBin([...SEND, '--dry-run', '--json'], { env: cleanEnv({ PLIVO_API_URL: server.url }) });
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({
+      method: 'POST',
+      url: `${server.url}/v1/Account/<auth_id>/Message/`,
+      body: { src: '14155550100', dst: '14155550101', text: 'Your code is 123456', type: 'sms' },
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('missing credentials: exit 2 with where to put them', async () => {
+    const out = await runBin(SEND, { env: cleanEnv({ PLIVO_API_URL: server.url }) });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('plain http to a host that is not this machine is refused', async () => {
+    const out = await runBin(SEND, { env: { ...env, PLIVO_API_URL: 'http://api.plivo.com' } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/plain http/);
+  });
+});
+
+describe('configuration file', () => {
+  it('.plivorc credentials and defaults are used; the environment beats them; flags beat both', async () => {
+    const home = cleanEnv().HOME!;
+    const project = join(home, 'work', 'project');
+    mkdirSync(project, { recursive: true });
+    const rc = join(home, 'work', '.plivorc');
+    writeFileSync(rc, JSON.stringify({ authId: 'MAFILEFILEFILEFILE01', authToken: 'file-token', apiUrl: server.url, src: '14155550100', log: 'false' }));
+    chmodSync(rc, 0o600);
+    const base = cleanEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config') });
+    let out = await runBin(['sms', '--dst', '14155550101', '--text', 'hi'], { env: base, cwd: project });
+    expect(out.code, out.stderr).toBe(0);
+    expect(server.posts()[0]!.headers.authorization).toBe(`Basic ${Buffer.from('MAFILEFILEFILEFILE01:file-token').toString('base64')}`);
+    expect(server.posts()[0]!.json).toMatchObject({ src: '14155550100', log: 'false' });
+
+    out = await runBin(['sms', '--dst', '14155550101', '--text', 'hi', '--log', 'true'], { env: { ...base, PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN }, cwd: project });
+    expect(out.code, out.stderr).toBe(0);
+    expect(server.posts()[1]!.headers.authorization).toBe(`Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`);
+    expect(server.posts()[1]!.json).toMatchObject({ log: 'true' });
+    expect(out.stderr).toBe('');
+  });
+
+  it('--profile beats the environment; PLIVO_PROFILE does not', async () => {
+    const home = cleanEnv().HOME!;
+    writeFileSync(join(home, '.plivorc'), JSON.stringify({ apiUrl: server.url, src: '14155550100', profiles: { prod: { authId: 'MAPRODPRODPRODPROD01', authToken: 'prod' } } }), { mode: 0o600 });
+    const base = { ...cleanEnv({ HOME: home }), PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN };
+    await runBin(['sms', '--dst', '14155550101', '--text', 'hi', '--profile', 'prod'], { env: base });
+    await runBin(['sms', '--dst', '14155550101', '--text', 'hi'], { env: { ...base, PLIVO_PROFILE: 'prod' } });
+    const users = server.posts().map((p) => Buffer.from(String(p.headers.authorization).slice(6), 'base64').toString().split(':')[0]);
+    expect(users).toEqual(['MAPRODPRODPRODPROD01', AUTH_ID]);
+  });
+
+  it('--config loads exactly one file; the user config directory is searched last', async () => {
+    const e = cleanEnv();
+    mkdirSync(join(e.XDG_CONFIG_HOME!, 'plivo'), { recursive: true });
+    writeFileSync(join(e.XDG_CONFIG_HOME!, 'plivo', 'config.yaml'), `authId: ${AUTH_ID}\nauthToken: ${AUTH_TOKEN}\napiUrl: ${server.url}\nsrc: "14155550100"\n`, { mode: 0o600 });
+    let out = await runBin(['sms', '--dst', '14155550101', '--text', 'from xdg'], { env: e });
+    expect(out.code, out.stderr).toBe(0);
+    const other = join(e.HOME!, 'other.json');
+    writeFileSync(other, JSON.stringify({ src: '14155550111' }));
+    out = await runBin(['sms', '--dst', '14155550101', '--text', 'hi', '--config', other, '--dry-run', '--json'], { env: e });
+    expect(JSON.parse(out.stdout).body.src).toBe('14155550111');
+  });
+
+  it('warns when a file holding a token is readable by others, without printing the token', async () => {
+    const e = cleanEnv();
+    const rc = join(e.HOME!, '.plivorc');
+    writeFileSync(rc, JSON.stringify({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl: server.url }));
+    chmodSync(rc, 0o644);
+    const out = await runBin(SEND, { env: e });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain(`can be read by everyone: run chmod 600 ${rc}`);
+    expectNoToken(out);
+  });
+
+  it('a config file with a misspelt key is an error naming the key', async () => {
+    const e = cleanEnv();
+    writeFileSync(join(e.HOME!, '.plivorc'), JSON.stringify({ authID: AUTH_ID }));
+    const out = await runBin(SEND, { env: e });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/authID: is not a known key/);
+  });
+});
