@@ -20,17 +20,22 @@ export function makeProgram(ctx: Context, state: RunState): Command {
     state.debug = flags.debug === true;
     state.exitCode = await action();
   };
+  const output = {
+    writeOut: (s: string) => void ctx.io.stdout.write(s),
+    writeErr: (s: string) => void ctx.io.stderr.write(s),
+    getOutHelpWidth: () => Math.min(ctx.io.stdout.columns ?? 100, 100),
+    getErrHelpWidth: () => Math.min(ctx.io.stderr.columns ?? 100, 100),
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
+    // Errors are printed once, by cli.ts, in the same form as every other error.
+    outputError: () => undefined,
+  };
   const program = new Command('plivo-send')
     .description("Send SMS, MMS and WhatsApp messages through Plivo's Message API")
     .version(ctx.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (s) => ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
-      // Errors are printed once, by cli.ts, in the same form as every other error.
-      outputError: () => undefined,
-    })
+    .configureOutput(output)
     .exitOverride()
     .addHelpText(
       'after',
@@ -40,7 +45,7 @@ Try it without an account:  plivo-send sms --sandbox --src 14155550100 --dst 141
     );
   for (const make of [makeSmsCommand, makeMmsCommand, makeWhatsappCommand, makeSegmentsCommand, makeStatusCommand, makeSandboxCommand]) {
     const cmd = make(ctx, run);
-    cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s), outputError: () => undefined });
+    cmd.exitOverride().configureOutput(output);
     cmd.showSuggestionAfterError(true);
     program.addCommand(cmd);
   }
