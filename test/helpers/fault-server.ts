@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export type Reply =
   | { status: number; body?: unknown; headers?: Record<string, string>; raw?: string }
@@ -52,7 +52,7 @@ export interface FaultServer {
 
 export async function startFaultServer(): Promise<FaultServer> {
   const queue: Reply[] = [];
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const state: FaultServer = {
     url: '',
     requests: [],
