@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { SendFlags } from './options.js';
 import { positiveNumber } from './options.js';
 import { Output } from '../output.js';
+import { TEST_NUMBERS } from '../sandbox/test-numbers.js';
 
 interface SandboxFlags {
   port?: number;
@@ -27,12 +28,10 @@ export function makeSandboxCommand(ctx: Context, run: (action: () => Promise<num
 }
 
 function sandboxHelp(): string {
+  const rows = TEST_NUMBERS.map((t) => `  …${t.suffix}  ${t.state.padEnd(11)} error ${t.errorCode.padEnd(4)} ${t.meaning}`);
   return `
-Test numbers (the last four digits of a destination decide its fate):
-  …0050 failed 50 (invalid destination)    …0070 undelivered 70 (permanently unavailable)
-  …0080 undelivered 80 (temporarily)        …0200 failed 200 (recipient sent STOP)
-  …0450 failed 450 (country not enabled)    …0900 failed 900 (insufficient credit)
-Any other number is delivered.
+Test numbers (a destination ending in these digits ends in that state; any other is delivered):
+${rows.join('\n')}
 
 Use it from another shell:
   $ export PLIVO_API_URL=http://127.0.0.1:8765 PLIVO_AUTH_ID=<printed> PLIVO_AUTH_TOKEN=<printed>

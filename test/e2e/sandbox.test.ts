@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
+
+let server: ChildProcess | undefined;
+afterEach(() => {
+  server?.kill('SIGKILL');
+  server = undefined;
+});
+
+/** Starts `plivo-send sandbox --port 0 --json` and reads the URL and credentials it prints. */
+function startSandboxProcess(args: string[] = []): Promise<{ url: string; auth_id: string; auth_token: string }> {
+  return new Promise((resolve, reject) => {
+    server = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--json', '--delivery-delay', '50', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    server.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
+    });
+    server.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+  });
+}
+
+describe('sandbox and status (spawned binaries)', () => {
+  it('a send to `plivo-send sandbox` is followed to delivered with status --wait, then Ctrl-C stops the sandbox cleanly', async () => {
+    const sb = await startSandboxProcess();
+    expect(sb.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(sb.auth_id).toMatch(/^MA[A-Z0-9]{18}$/);
+    const env = cleanEnv({ PLIVO_API_URL: sb.url, PLIVO_AUTH_ID: sb.auth_id, PLIVO_AUTH_TOKEN: sb.auth_token });
+    const sent = await runBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hello', '--json'], { env });
+    expect(sent.code, sent.stderr).toBe(0);
+    const uuid = (JSON.parse(sent.stdout) as { message_uuid: string[] }).message_uuid[0]!;
+    const status = await runBin(['status', uuid, '--wait', '10', '--json'], { env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout.trim().split('\n').pop()!)).toMatchObject({ message_uuid: uuid, message_state: 'delivered', units: 1, to_number: '14155550101' });
+
+    const plain = await runBin(['status', uuid], { env });
+    expect(plain.stdout).toMatch(new RegExp(`✓ ${uuid} delivered · to 14155550101`));
+
+    const exited = new Promise<number | null>((resolve) => server!.on('exit', (code) => resolve(code)));
+    server!.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('status --wait exits 1 for a failed message and explains its error code', async () => {
+    const sb = await startSandboxProcess();
+    const env = cleanEnv({ PLIVO_API_URL: sb.url, PLIVO_AUTH_ID: sb.auth_id, PLIVO_AUTH_TOKEN: sb.auth_token });
+    const sent = await runBin(['sms', '--src', '14155550100', '--dst', '14155550050', '--text', 'Hello', '--wait', '10'], { env });
+    expect(sent.code).toBe(1);
+    expect(sent.stdout).toMatch(/failed · to 14155550050 · error 50: invalid destination number/);
+  });
+
+  it('a wrong token is a 401 from the sandbox: exit 2', async () => {
+    const sb = await startSandboxProcess();
+    const env = cleanEnv({ PLIVO_API_URL: sb.url, PLIVO_AUTH_ID: sb.auth_id, PLIVO_AUTH_TOKEN: 'wrong' });
+    const out = await runBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hello'], { env });
+    expect(out.code).toBe(2);
+  });
+
+  it('--sandbox: the README quickstart sends and sees the message delivered, with no credentials at all', async () => {
+    const out = await runBin(['sms', '--sandbox', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hello']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/✓ Queued to 14155550101 · GSM-7, 1 segment · [0-9a-f-]{36}\n✓ [0-9a-f-]{36} delivered · to 14155550101\n/);
+    expect(out.stderr).toMatch(/no real message leaves this machine/);
+  });
+
+  it('--sandbox --json: stdout holds Plivo\'s answer and the final record, JSON only', async () => {
+    const out = await runBin(['whatsapp', '--sandbox', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hi', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ message: 'message(s) queued' });
+    expect(['delivered', 'read']).toContain(lines[1]!.message_state);
+  });
+});
