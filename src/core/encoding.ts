@@ -45,11 +45,42 @@ const SEPTETS = new Uint8Array(0x10000);
 for (let i = 0; i < GSM_BASIC.length; i++) if (i !== 0x1b) SEPTETS[GSM_BASIC.charCodeAt(i)] = 1;
 for (let i = 0; i < GSM_EXTENSION.length; i++) SEPTETS[GSM_EXTENSION.charCodeAt(i)] = 2;
 
-/** Marks for de-duplicating nonGsm without a Set: SEEN[c] === stamp means "already listed in this call". */
-const SEEN = new Uint32Array(0x10000);
-let stamp = 0;
-/** One string per BMP code unit, made on first use, so nonGsm allocates no string twice. */
-const CHARS: Array<string | undefined> = [];
+/**
+ * Marks for the UCS-2 scan, one table load per code unit: GSM characters hold GSM_MARK, a non-GSM
+ * character already listed in nonGsm by this call holds the call's stamp, so `mark >= stamp` means
+ * "skip". A new stamp per call avoids clearing the table until the stamps run out.
+ */
+const GSM_MARK = 0xffff;
+const MARKS = new Uint16Array(0x10000);
+/** The same stamps for lone surrogates, kept apart: a marked one must not hide a later pair. */
+const LONE_MARKS = new Uint16Array(0x800);
+let stamp = GSM_MARK; // the first UCS-2 count fills MARKS
+
+function resetMarks(): void {
+  MARKS.fill(0);
+  LONE_MARKS.fill(0);
+  for (let c = 0; c < 0x10000; c++) if (SEPTETS[c] !== 0) MARKS[c] = GSM_MARK;
+}
+
+/**
+ * One string per code unit below U+3400 (alphabets, punctuation, symbols, kana), made on first use:
+ * allocating them was a large share of the UCS-2 path.
+ */
+const CHARS = new Array<string | undefined>(0x3400);
+
+function charString(c: number): string {
+  if (c >= CHARS.length) return String.fromCharCode(c);
+  return (CHARS[c] ??= String.fromCharCode(c));
+}
+
+/** Scratch: code-unit index of each surrogate pair found by the last UCS-2 scan. */
+let pairAt: Uint32Array = new Uint32Array(64);
+
+function growPairAt(old: Uint32Array): Uint32Array {
+  const grown = new Uint32Array(old.length * 2);
+  grown.set(old);
+  return grown;
+}
 
 function isHighSurrogate(c: number): boolean {
   return (c & 0xfc00) === 0xd800;
@@ -59,11 +90,21 @@ function isLowSurrogate(c: number): boolean {
   return (c & 0xfc00) === 0xdc00;
 }
 
+/**
+ * The 1-septet ASCII GSM characters (LF, CR, space to Z, _, a to z). Most texts are a run of these:
+ * the regex engine skips such a run several times faster than a charCodeAt loop. Sticky, so
+ * lastIndex is the length of the run after test(), with no match array allocated.
+ */
+const PLAIN_RUN = /[\n\r -Z_a-z]*/y;
+
 export function countSegments(text: string): SegmentCount {
   const n = text.length;
-  let septets = 0;
-  let i = 0;
-  // Four code units per step (charCodeAt dominates the cost): a zero product means one is not GSM.
+  PLAIN_RUN.lastIndex = 0;
+  PLAIN_RUN.test(text);
+  let i = PLAIN_RUN.lastIndex;
+  let septets = i;
+  // Past the plain run, four code units per step (charCodeAt dominates the cost): a zero
+  // product means one of them is not GSM.
   for (; i + 4 <= n; i += 4) {
     const a = SEPTETS[text.charCodeAt(i)]!;
     const b = SEPTETS[text.charCodeAt(i + 1)]!;
@@ -125,50 +166,66 @@ function countGsm(text: string, septets: number): SegmentCount {
 
 /**
  * `start` is the first non-GSM code unit; everything before it is GSM (1 code unit, 1 character
- * each). One pass collects nonGsm, counts code points and packs units of 67.
+ * each), so the scan for nonGsm and surrogate pairs starts there.
  */
 function countUcs2(text: string, start: number): SegmentCount {
   const n = text.length;
-  if (++stamp > 0x3fffffff) {
-    SEEN.fill(0);
+  if (++stamp >= GSM_MARK) {
+    resetMarks();
     stamp = 1;
   }
   const nonGsm: string[] = [];
-  let astral: number[] | undefined;
-  let characters = start;
-  // The GSM prefix is `start` 1-unit tokens.
-  let segments = start === 0 ? 1 : Math.ceil(start / UCS2_MULTI);
-  let used = start - (segments - 1) * UCS2_MULTI;
+  let astral: Set<number> | undefined;
+  let pairs = 0;
   for (let i = start; i < n; i++) {
     const c = text.charCodeAt(i);
-    let w = 1;
-    if (SEPTETS[c] === 0) {
-      const d = isHighSurrogate(c) && i + 1 < n ? text.charCodeAt(i + 1) : 0;
-      if (isLowSurrogate(d)) {
-        // A surrogate pair: one character, 2 code units that never straddle a boundary.
-        w = 2;
-        i++;
-        const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
-        astral ??= [];
-        if (!astral.includes(cp)) {
-          astral.push(cp);
-          nonGsm.push(String.fromCharCode(c, d));
-        }
-      } else if (SEEN[c] !== stamp) {
-        // A BMP character or a lone surrogate (1 code unit, sent as is).
-        SEEN[c] = stamp;
-        nonGsm.push((CHARS[c] ??= String.fromCharCode(c)));
-      }
+    if (MARKS[c]! >= stamp) continue;
+    if ((c & 0xf800) !== 0xd800) {
+      // Not a surrogate: list it once.
+      MARKS[c] = stamp;
+      nonGsm.push(charString(c));
+      continue;
     }
-    characters++;
-    if (used + w > UCS2_MULTI) {
+    const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+    if (isHighSurrogate(c) && isLowSurrogate(d)) {
+      if (pairs === pairAt.length) pairAt = growPairAt(pairAt);
+      pairAt[pairs++] = i++;
+      const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+      astral ??= new Set();
+      if (!astral.has(cp)) {
+        astral.add(cp);
+        nonGsm.push(String.fromCharCode(c, d));
+      }
+    } else if (LONE_MARKS[c - 0xd800] !== stamp) {
+      // A lone surrogate: 1 code unit, 1 character, sent as is.
+      LONE_MARKS[c - 0xd800] = stamp;
+      nonGsm.push(String.fromCharCode(c));
+    }
+  }
+  const characters = n - pairs;
+  if (n <= UCS2_SINGLE) {
+    return { encoding: 'UCS-2', segments: 1, length: n, characters, nonGsm, perSegment: UCS2_SINGLE, remaining: UCS2_SINGLE - n };
+  }
+  // Pack units of 67: a surrogate pair (2 units) never straddles a boundary, it moves whole to
+  // the next unit; the runs of 1-unit characters between pairs fill units arithmetically.
+  let segments = 1;
+  let used = 0;
+  let next = 0;
+  for (let k = 0; k <= pairs; k++) {
+    const at = k < pairs ? pairAt[k]! : n;
+    used += at - next;
+    if (used > UCS2_MULTI) {
+      const more = Math.ceil((used - UCS2_MULTI) / UCS2_MULTI);
+      segments += more;
+      used -= UCS2_MULTI * more;
+    }
+    if (k === pairs) break;
+    if (used + 2 > UCS2_MULTI) {
       segments++;
       used = 0;
     }
-    used += w;
-  }
-  if (n <= UCS2_SINGLE) {
-    return { encoding: 'UCS-2', segments: 1, length: n, characters, nonGsm, perSegment: UCS2_SINGLE, remaining: UCS2_SINGLE - n };
+    used += 2;
+    next = at + 2;
   }
   return { encoding: 'UCS-2', segments, length: n, characters, nonGsm, perSegment: UCS2_MULTI, remaining: UCS2_MULTI - used };
 }
