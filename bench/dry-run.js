@@ -1,0 +1,34 @@
+// `sms --csv big.csv --dry-run --json` on 100,000 and 1,000,000 rows: rows/s and peak RSS.
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { BIN, ROOT, runMeasured } from './lib.js';
+
+export const TMP = join(ROOT, '.bench-tmp');
+
+/** A CSV of `rows` recipients (dst, name, code), written once and reused. */
+export async function makeCsv(rows) {
+  mkdirSync(TMP, { recursive: true });
+  const path = join(TMP, `recipients-${rows}.csv`);
+  if (existsSync(path)) return path;
+  const out = createWriteStream(path);
+  out.write('dst,name,code\n');
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    chunk += `1415${String(i % 10_000_000).padStart(7, '0')},"Customer ${i}",${100000 + (i % 900000)}\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return path;
+}
+
+export async function measureDryRun(rows) {
+  const csv = await makeCsv(rows);
+  const result = await runMeasured([BIN, 'sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', '--dry-run', '--json']);
+  if (result.code !== 0) throw new Error(`dry run exited ${result.code}: ${result.stderr.slice(-1000)}`);
+  return { rows, wallMs: result.wallMs, rowsPerSec: (rows / result.wallMs) * 1000, peakRssMb: result.peakRssMb };
+}
