@@ -4,13 +4,14 @@ import { CommanderError } from 'commander';
 import type { Context } from './context.js';
 import type { Io } from './io.js';
 import { makeProgram, type RunState } from './program.js';
-import { Output } from './output.js';
+import { Output, prepareColors } from './output.js';
 import { ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
 export async function run(argv: string[], ctx: Context): Promise<number> {
   const state: RunState = { exitCode: 0, json: argv.includes('--json'), debug: argv.includes('--debug') };
   const program = makeProgram(ctx, state);
+  await prepareColors(ctx.io);
   try {
     if (argv.length === 0) {
       program.outputHelp();

@@ -1,10 +1,7 @@
-/** Reading `--text -`, and the JSON options' `@file` / `-` / inline forms. */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+/** Reading `--text -` and stdin. */
 import type { Io } from './io.js';
 import { readAll } from './io.js';
-import { UsageError, ValidationError } from './errors.js';
-import { parseJsonText } from './core/whatsapp.js';
+import { UsageError } from './errors.js';
 
 /**
  * Text as the user meant it: a UTF-8 BOM is dropped (it would force UCS-2), and so is exactly one
@@ -29,28 +26,4 @@ export async function readStdin(io: Io, what: string): Promise<string> {
 export async function readTextOption(value: string | undefined, io: Io): Promise<string | undefined> {
   if (value !== '-') return value;
   return cleanStdinText(await readStdin(io, '--text'));
-}
-
-/** `--template` and friends: inline JSON, `@path`, or `-` for stdin. */
-export async function readJsonOption(value: string | undefined, field: string, io: Io): Promise<unknown> {
-  if (value === undefined) return undefined;
-  let text = value;
-  let origin = '';
-  if (value === '-') {
-    text = await readStdin(io, `--${field}`);
-    origin = ' (stdin)';
-  } else if (value.startsWith('@')) {
-    const path = resolve(io.cwd, value.slice(1));
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new ValidationError([{ field, message: `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? error)}` }]);
-    }
-    origin = ` (${value.slice(1)})`;
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const parsed = parseJsonText(text, field);
-  if (!parsed.ok) throw new ValidationError([{ field: parsed.problem.field, message: parsed.problem.message + origin }]);
-  return parsed.value;
 }

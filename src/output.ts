@@ -1,18 +1,40 @@
 /** Everything the CLI prints: human lines (coloured only on a TTY without NO_COLOR) or JSON. */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type * as ChalkModule from 'chalk';
 import type { Io, OutStream } from './io.js';
 import { CliError, ValidationError } from './errors.js';
 
-export function colorsFor(stream: OutStream, env: Record<string, string | undefined>): ChalkInstance {
-  const enabled = stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
-  return new Chalk({ level: enabled ? 1 : 0 });
+/** The styles the CLI uses; chalk's instance fits, and so does the plain one. */
+export interface Styles {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+}
+
+const same = (text: string) => text;
+const PLAIN: Styles = { bold: same, dim: same, red: same, green: same, yellow: same };
+
+let chalk: typeof ChalkModule | undefined;
+
+function wantsColor(stream: OutStream, env: Record<string, string | undefined>): boolean {
+  return stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}
+
+/** Loads chalk when a terminal will show colour; scripts and pipes never pay for it. */
+export async function prepareColors(io: Io): Promise<void> {
+  if (!chalk && (wantsColor(io.stdout, io.env) || wantsColor(io.stderr, io.env))) chalk = await import('chalk');
+}
+
+export function colorsFor(stream: OutStream, env: Record<string, string | undefined>): Styles {
+  return chalk && wantsColor(stream, env) ? new chalk.Chalk({ level: 1 }) : PLAIN;
 }
 
 export class Output {
   readonly io: Io;
   readonly json: boolean;
-  readonly out: ChalkInstance;
-  readonly err: ChalkInstance;
+  readonly out: Styles;
+  readonly err: Styles;
 
   constructor(io: Io, json: boolean) {
     this.io = io;

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addSendOptions, collect, type SendFlags } from './options.js';
-import { runSend } from './send.js';
 
 export function makeMmsCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   const cmd = new Command('mms')
@@ -16,5 +15,6 @@ Examples:
   $ plivo-send mms --src 14155550100 --dst 14155550101 --media-url https://example.com/cat.jpg --text "Look"
   $ plivo-send mms --src 14155550100 --dst 14155550101 --media-url https://a.example/1.png --media-id 801c2056-33ab-499c-80ef-58b574a462a2`,
   );
-  return cmd.action((flags: SendFlags) => run(() => runSend(ctx, 'mms', flags, { mediaUrls: flags.mediaUrl, mediaIds: flags.mediaId }), flags));
+  // The send flow (zod, got, cosmiconfig) loads only when the command runs.
+  return cmd.action((flags: SendFlags) => run(async () => (await import('./send.js')).runSend(ctx, 'mms', flags, { mediaUrls: flags.mediaUrl, mediaIds: flags.mediaId }), flags));
 }

@@ -1,6 +1,6 @@
 /** Flags shared by the send commands (cli-contract.md: one per API field, kebab-case). */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES } from '../core/message.js';
+import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES } from '../core/fields.js';
 
 export interface CommonFlags {
   json?: boolean;

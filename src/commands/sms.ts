@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addSendOptions, type SendFlags } from './options.js';
-import { runSend } from './send.js';
 
 export function makeSmsCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   const cmd = new Command('sms').description('Send an SMS');
@@ -16,5 +15,6 @@ Examples:
   $ plivo-send sms --dst 14155550101 --text "Hi" --dry-run --json
   $ plivo-send sms --csv people.csv --text 'Hi {{name}}, code {{code}}' --yes`,
   );
-  return cmd.action((flags: SendFlags) => run(() => runSend(ctx, 'sms', flags, {}), flags));
+  // The send flow (zod, got, cosmiconfig) loads only when the command runs.
+  return cmd.action((flags: SendFlags) => run(async () => (await import('./send.js')).runSend(ctx, 'sms', flags, {}), flags));
 }

@@ -10,18 +10,21 @@ import { checkPhoneNumber, checkSender, MAX_DESTINATIONS, parseDestinations, san
 import { validateInteractive, validateLocation, validateTemplate } from './whatsapp.js';
 import { isHttpUrl } from './url.js';
 
-export const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
-export const LOG_VALUES = ['true', 'false', 'number_only', 'content_only'] as const;
-export const CALLBACK_METHODS = ['GET', 'POST'] as const;
-export const DLT_CATEGORIES = ['transactional', 'promotional', 'service_implicit', 'service_explicit'] as const;
-export const MESSAGE_EXPIRY_MIN = 5;
-export const MESSAGE_EXPIRY_MAX = 10_799;
-export const MAX_MEDIA = 10;
-export const MMS_TEXT_MAX = 1600;
-export const WHATSAPP_TEXT_MAX = 4096;
-export const WHATSAPP_CAPTION_MAX = 1024;
+import {
+  CALLBACK_METHODS,
+  DLT_CATEGORIES,
+  LOG_VALUES,
+  MAX_MEDIA,
+  MESSAGE_EXPIRY_MAX,
+  MESSAGE_EXPIRY_MIN,
+  MESSAGE_TYPES,
+  MMS_TEXT_MAX,
+  WHATSAPP_CAPTION_MAX,
+  WHATSAPP_TEXT_MAX,
+  type MessageType,
+} from './fields.js';
 
-export type MessageType = (typeof MESSAGE_TYPES)[number];
+export * from './fields.js';
 
 const httpUrl = z.string().refine(isHttpUrl, { error: 'must be an absolute http:// or https:// URL' });
 

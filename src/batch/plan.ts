@@ -1,0 +1,194 @@
+/**
+ * The plan shown before a batch is sent (pure): rows, invalid rows with reasons, units by
+ * encoding, duplicate (dst, text) pairs, the time it takes at `--rate`, and whether Plivo's queue
+ * would hold messages past their `message_expiry`. Memory is bounded: a few samples of each kind,
+ * counters, and a 64-bit hash per distinct row for duplicates (capped, see HashSet64).
+ */
+import type { MessageType } from '../core/message.js';
+import { plural } from '../output.js';
+import { HashSet64, hash64 } from './hash.js';
+import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js';
+
+const SAMPLES = 10;
+/** Plivo's default throughput per account (plivo-message-api.md §2), messages per second. */
+export const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
+export const DEFAULT_MESSAGE_EXPIRY = 10_800;
+
+/** Where a row stands before sending: new, sent in an earlier run, or to be checked first. */
+export type RowStanding = 'new' | 'sent' | 'check';
+
+export interface Plan {
+  type: MessageType;
+  rows: number;
+  valid: number;
+  invalid: number;
+  invalidSamples: Array<{ row: number; error: string }>;
+  /** Rows already sent in an earlier run (resume). */
+  alreadySent: number;
+  /** Rows whose earlier outcome is unknown: looked up in Plivo's message list before sending. */
+  toCheck: number;
+  /** Valid rows still to send or check: one request each. */
+  requests: number;
+  /** Messages (destinations) in those requests. */
+  messages: number;
+  /** Units of those messages by kind: `GSM-7`, `UCS-2` (SMS segments), `MMS`, `WhatsApp`. */
+  units: Record<string, number>;
+  totalUnits: number;
+  duplicates: number;
+  duplicateSamples: Array<{ row: number; first: number }>;
+  /** Duplicate detection stopped after this many distinct rows (memory bound), if it did. */
+  duplicateCheckStoppedAt: number | undefined;
+  /** The shortest message_expiry among rows to send (Plivo's default when none sets one). */
+  minExpiry: number;
+}
+
+export class PlanBuilder {
+  private readonly plan: Plan;
+  private readonly seen: HashSet64;
+  private readonly h = new Uint32Array(2);
+
+  constructor(type: MessageType, maxDuplicateEntries?: number) {
+    this.seen = new HashSet64(maxDuplicateEntries);
+    this.plan = {
+      type,
+      rows: 0,
+      valid: 0,
+      invalid: 0,
+      invalidSamples: [],
+      alreadySent: 0,
+      toCheck: 0,
+      requests: 0,
+      messages: 0,
+      units: {},
+      totalUnits: 0,
+      duplicates: 0,
+      duplicateSamples: [],
+      duplicateCheckStoppedAt: undefined,
+      minExpiry: DEFAULT_MESSAGE_EXPIRY,
+    };
+  }
+
+  add(prepared: PreparedRow, standing: RowStanding = 'new'): void {
+    const plan = this.plan;
+    plan.rows++;
+    if (!prepared.ok) {
+      plan.invalid++;
+      if (plan.invalidSamples.length < SAMPLES) plan.invalidSamples.push({ row: prepared.row, error: describeProblems(prepared.problems) });
+      return;
+    }
+    plan.valid++;
+    const { message } = prepared;
+    const body = message.body;
+    let key = `${body.dst}\u0000${body.text ?? ''}`;
+    if (body.type !== 'sms') key += `\u0000${JSON.stringify([body.media_urls, body.media_ids, body.template, body.interactive, body.location])}`;
+    hash64(key, this.h);
+    const first = this.seen.addOrGet(this.h[0]!, this.h[1]!, prepared.row);
+    if (first !== 0) {
+      plan.duplicates++;
+      if (plan.duplicateSamples.length < SAMPLES) plan.duplicateSamples.push({ row: prepared.row, first });
+    } else if (this.seen.full && plan.duplicateCheckStoppedAt === undefined) {
+      plan.duplicateCheckStoppedAt = this.seen.size;
+    }
+    if (standing === 'sent') {
+      plan.alreadySent++;
+      return;
+    }
+    if (standing === 'check') plan.toCheck++;
+    plan.requests++;
+    plan.messages += message.destinations.length;
+    const units = unitsOf(message);
+    const kind = unitKind(message);
+    plan.units[kind] = (plan.units[kind] ?? 0) + units;
+    plan.totalUnits += units;
+    if (body.message_expiry !== undefined && body.message_expiry < plan.minExpiry) plan.minExpiry = body.message_expiry;
+  }
+
+  finish(): Plan {
+    return this.plan;
+  }
+}
+
+export interface Estimate {
+  /** Seconds to make every request at `rate` (the lower bound; latency may add to it). */
+  seconds: number;
+  /** How long the last message waits in Plivo's queue at its default throughput. */
+  queueSeconds: number | undefined;
+  mps: number | undefined;
+  expiryWarning: string | undefined;
+}
+
+/**
+ * At `rate` requests/s Plivo receives messages faster than its default queue drains them
+ * (5 SMS/s, 0.25 MMS/s), so the last message waits about messages/mps − messages/rate seconds.
+ */
+export function estimate(plan: Plan, rate: number): Estimate {
+  const seconds = plan.requests / rate;
+  const mps = DEFAULT_MPS[plan.type];
+  if (mps === undefined || plan.messages === 0) return { seconds, queueSeconds: undefined, mps, expiryWarning: undefined };
+  const queueSeconds = Math.max(0, plan.messages / mps - plan.messages / Math.max(rate, mps));
+  const expiryWarning =
+    queueSeconds > plan.minExpiry
+      ? `At Plivo's default ${mps} ${plan.type.toUpperCase()}/s per account, the last messages would wait about ${formatDuration(queueSeconds)} in Plivo's queue, longer than their message_expiry (${plan.minExpiry.toLocaleString('en-US')} s): they would fail with error 420. Ask Plivo to raise the account's throughput, or split the batch over time.`
+      : undefined;
+  return { seconds, queueSeconds, mps, expiryWarning };
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** The plan as human lines (no colour), for stderr. */
+export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate: number; source: string }): string[] {
+  const lines: string[] = [];
+  lines.push(`Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${plan.valid.toLocaleString('en-US')} valid, ${plan.invalid.toLocaleString('en-US')} invalid`);
+  if (plan.alreadySent > 0 || plan.toCheck > 0) {
+    lines.push(`  Resuming: ${plural(plan.alreadySent, 'row')} already sent (journal), ${plural(plan.toCheck, 'row')} to look up in Plivo's message list before any re-send`);
+  }
+  if (plan.requests > 0) {
+    const kinds = Object.entries(plan.units).map(([kind, n]) => `${kind} ${n.toLocaleString('en-US')}`);
+    lines.push(`  To send: ${plural(plan.messages, 'message')}, ${plural(plan.totalUnits, 'unit')} (${kinds.join(', ')})`);
+    lines.push(`  About ${formatDuration(est.seconds)} at ${rate} requests/s`);
+  } else {
+    lines.push('  Nothing to send.');
+  }
+  if (plan.duplicates > 0) {
+    const shown = plan.duplicateSamples.map((d) => `row ${d.row} repeats row ${d.first}`).join(', ');
+    lines.push(`  ${plural(plan.duplicates, 'duplicate row')} (same dst and text): ${shown}${plan.duplicates > plan.duplicateSamples.length ? ', …' : ''}`);
+  }
+  if (plan.duplicateCheckStoppedAt !== undefined) {
+    lines.push(`  Duplicates were checked among the first ${plan.duplicateCheckStoppedAt.toLocaleString('en-US')} distinct rows only (memory bound).`);
+  }
+  if (plan.invalid > 0) {
+    lines.push('  Invalid rows (not sent):');
+    for (const s of plan.invalidSamples) lines.push(`    row ${s.row}: ${s.error}`);
+    if (plan.invalid > plan.invalidSamples.length) lines.push(`    … and ${(plan.invalid - plan.invalidSamples.length).toLocaleString('en-US')} more (every row is listed by --dry-run --json and in --results)`);
+  }
+  return lines;
+}
+
+/** The plan as one JSON object (for `--json`, on stderr). */
+export function planJson(plan: Plan, est: Estimate): Record<string, unknown> {
+  return {
+    type: plan.type,
+    rows: plan.rows,
+    valid: plan.valid,
+    invalid: plan.invalid,
+    already_sent: plan.alreadySent,
+    to_check: plan.toCheck,
+    requests: plan.requests,
+    messages: plan.messages,
+    units: plan.units,
+    total_units: plan.totalUnits,
+    duplicates: plan.duplicates,
+    duplicate_rows: plan.duplicateSamples,
+    invalid_rows: plan.invalidSamples,
+    estimated_seconds: Math.round(est.seconds * 10) / 10,
+    ...(est.queueSeconds !== undefined ? { queue_seconds: Math.round(est.queueSeconds) } : {}),
+    ...(est.expiryWarning ? { warning: est.expiryWarning } : {}),
+  };
+}

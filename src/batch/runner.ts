@@ -1,0 +1,148 @@
+/**
+ * The batch pipeline: rows → render and validate → (dry run: print | send) → journal → results.
+ * Three passes over the CSV, each streaming:
+ * - `runDryRun`: one pass; prints one line per row and builds the plan;
+ * - `runPlanPass`: builds the plan before a send (and, on resume, checks every journalled row
+ *   still renders to the journalled body, and collects the rows whose outcome is unknown);
+ * - `runSendPass` (sender.ts): sends each row once under the rate limiter and concurrency bound.
+ * Between the last two, `resolveUnknowns` (sender.ts) looks unknown rows up in Plivo's message
+ * list before anything new is sent, so a message this run sends cannot pass for an earlier one.
+ */
+import type { MessageType, MessageOptions } from '../core/message.js';
+import { ValidationError } from '../errors.js';
+import type { Output } from '../output.js';
+import { describeUnits } from '../commands/send.js';
+import { openCsvRows, type CsvRows } from './csv.js';
+import type { CsvInput } from './input.js';
+import { compileRowSpec, describeProblems, prepareRow, type PreparedRow, type RowSpec } from './row.js';
+import type { Template } from './template.js';
+import { PlanBuilder, type Plan, type RowStanding } from './plan.js';
+import { bodyHash } from './hash.js';
+import { JournalError, RowState, type JournalIndex } from './journal.js';
+import { LineWriter } from './results.js';
+import type { StopSignal } from './limiter.js';
+
+export interface BatchInput {
+  type: MessageType;
+  input: CsvInput;
+  defaults: MessageOptions;
+  template: Template | undefined;
+}
+
+export async function openRows(batch: BatchInput, keep: boolean): Promise<{ csv: CsvRows; spec: RowSpec }> {
+  const csv = await openCsvRows(await batch.input.open(keep), batch.input.name);
+  const compiled = compileRowSpec(csv.header, batch.defaults, batch.template);
+  if (!compiled.ok) {
+    csv.close();
+    throw new ValidationError(compiled.problems);
+  }
+  return { csv, spec: compiled.spec };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dry run
+
+/**
+ * One pass: the plan, and one line per row on stdout (JSON with `--json`: `row`, `status`,
+ * `encoding`, `segments`, `body` or `error`). Written in large chunks, honouring backpressure.
+ */
+export async function runDryRun(batch: BatchInput, out: Output, stop: StopSignal): Promise<Plan> {
+  const { csv, spec } = await openRows(batch, false);
+  const plan = new PlanBuilder(batch.type);
+  const writer = new LineWriter(out.io.stdout);
+  try {
+    for (let row = 1; !stop.stopped; row++) {
+      const cells = await csv.next();
+      if (cells === undefined) break;
+      const prepared = prepareRow(spec, row, cells);
+      plan.add(prepared);
+      writer.write(out.json ? dryRunJsonLine(prepared) : dryRunHumanLine(prepared, out));
+      const wait = writer.ready();
+      if (wait) await wait;
+    }
+  } finally {
+    writer.flush();
+    csv.close();
+  }
+  return plan.finish();
+}
+
+/** Built by hand: this runs a million times in the dry-run benchmark. */
+export function dryRunJsonLine(p: PreparedRow): string {
+  if (!p.ok) return `{"row":${p.row},"status":"invalid","error":${JSON.stringify(describeProblems(p.problems))},"problems":${JSON.stringify(p.problems)}}\n`;
+  const count = p.message.count;
+  const encoding = count ? `"${count.encoding}"` : 'null';
+  return `{"row":${p.row},"status":"valid","encoding":${encoding},"segments":${count ? count.segments : 0},"body":${JSON.stringify(p.message.body)}}\n`;
+}
+
+function dryRunHumanLine(p: PreparedRow, out: Output): string {
+  const c = out.out;
+  if (!p.ok) return `${c.red('✗')} row ${p.row}: ${describeProblems(p.problems)}\n`;
+  const body = p.message.body;
+  const text = body.text === undefined ? '' : ` · ${JSON.stringify(body.text.length > 60 ? `${body.text.slice(0, 60)}…` : body.text)}`;
+  return `${c.green('✓')} row ${p.row} → ${body.dst} · ${describeUnits(p.message)}${text}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan pass
+
+/** A row whose earlier request may or may not have been queued: looked up before any re-send. */
+export interface CheckItem {
+  row: number;
+  destinations: string[];
+  dst: string;
+  src: string | undefined;
+  since: Date;
+}
+
+export interface PlanPassResult {
+  plan: Plan;
+  toCheck: CheckItem[];
+  /** False when interrupted before the end. */
+  complete: boolean;
+}
+
+export async function runPlanPass(batch: BatchInput, index: JournalIndex | undefined, stop: StopSignal): Promise<PlanPassResult> {
+  const { csv, spec } = await openRows(batch, true);
+  const plan = new PlanBuilder(batch.type);
+  const toCheck: CheckItem[] = [];
+  let complete = false;
+  try {
+    for (let row = 1; ; row++) {
+      if (stop.stopped) return { plan: plan.finish(), toCheck, complete };
+      const cells = await csv.next();
+      if (cells === undefined) break;
+      const prepared = prepareRow(spec, row, cells);
+      let standing: RowStanding = 'new';
+      const state = index?.stateOf(row) ?? RowState.none;
+      if (index && state !== RowState.none) {
+        if (!prepared.ok || !index.hashMatches(row, bodyHash(prepared.message.body))) throw mismatch(batch.input.name, row, prepared.ok);
+        if (state === RowState.sent) standing = 'sent';
+        else if (state === RowState.inflight || state === RowState.unknown) {
+          standing = 'check';
+          const body = prepared.message.body;
+          toCheck.push({ row, destinations: prepared.message.destinations, dst: body.dst, src: body.src, since: index.attemptTime(row) });
+        }
+      }
+      plan.add(prepared, standing);
+    }
+    complete = true;
+  } finally {
+    csv.close();
+  }
+  const result = plan.finish();
+  if (index && index.maxRow > result.rows) {
+    throw new JournalError(
+      `The journal records row ${index.maxRow}, but ${batch.input.name} has only ${result.rows} rows: it is not the CSV this journal was written for.`,
+      'Resume with the same CSV as the original run, or start a new batch with a new --journal path.',
+    );
+  }
+  return { plan: result, toCheck, complete };
+}
+
+function mismatch(name: string, row: number, valid: boolean): JournalError {
+  return new JournalError(
+    `Row ${row} of ${name} ${valid ? 'does not render to the request the journal recorded for it' : 'is now invalid, but the journal recorded a request for it'}: the CSV or the options changed since the original run. Nothing was sent.`,
+    'Resume with the same CSV, --text and options as the original run, or start a new batch with a new --journal path.',
+  );
+}

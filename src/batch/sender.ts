@@ -1,0 +1,278 @@
+/**
+ * Sending a batch: each row once, through the rate limiter and the concurrency bound, journalled
+ * before and after its request, with results reordered into input order. Only this module (and
+ * command.ts, which builds its context) touches the network.
+ */
+import type { BuiltMessage } from '../core/message.js';
+import type { PlivoClient, Attempt, MessageRecord } from '../transport/client.js';
+import { parsePlivoTime } from '../transport/client.js';
+import { describeProblems, prepareRow, unitsOf, type PreparedRow } from './row.js';
+import { bodyHash } from './hash.js';
+import { RowState, type JournalIndex, type JournalRecord, type JournalWriter } from './journal.js';
+import { ReorderBuffer, type RowResult } from './results.js';
+import type { Clock, Limiter, Semaphore, StopSignal } from './limiter.js';
+import { openRows, type BatchInput, type CheckItem } from './runner.js';
+
+/** Tries per row for 429 and connections that never opened, the only safe retries. */
+export const MAX_ATTEMPTS = 5;
+/** How far the reorder buffer may run ahead of the oldest unfinished row. */
+export const MAX_AHEAD = 10_000;
+
+export interface SendContext {
+  client: PlivoClient;
+  limiter: Limiter;
+  slots: Semaphore;
+  clock: Clock;
+  /** Milliseconds before retry `attempt + 1` (429 without Retry-After, connection refused). */
+  backoff: (attempt: number) => number;
+  journal: JournalWriter | undefined;
+  index: JournalIndex | undefined;
+  /** Fired on Ctrl-C and on a batch-stopping error: no new requests after it. */
+  halt: StopSignal;
+  /** Fired by a second Ctrl-C: stop waiting for requests in flight. */
+  hardStop: StopSignal;
+  /** Milliseconds to wait for requests in flight after the first Ctrl-C. */
+  graceMs: number;
+  emit: (result: RowResult) => void;
+  /** Awaited between rows: output backpressure. */
+  ready: () => Promise<void> | undefined;
+  onRowDone: () => void;
+}
+
+export type Abort = { kind: 'auth'; message: string } | { kind: 'journal'; message: string };
+
+export interface SendPassResult {
+  /** Set when a Ctrl-C stopped the pass. */
+  interrupted: boolean;
+  /** Set when an error made every further request pointless or unsafe. */
+  abort: Abort | undefined;
+  /** Rows that got a result. */
+  rows: number;
+}
+
+export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' } | { kind: 'error'; error: string };
+
+/**
+ * Looks each unknown row up in Plivo's message list, `concurrency` at a time, through the rate
+ * limiter (lookups are API requests too). A row is found when a message to one of its
+ * destinations was queued since its journalled attempt time and is not already another journalled
+ * row's message; found rows are journalled `sent` (with `found: true`) right away.
+ */
+export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, concurrency: number): Promise<Map<number, Resolution>> {
+  const resolutions = new Map<number, Resolution>();
+  const claimed = new Set<string>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !ctx.halt.stopped) {
+      const item = items[next++]!;
+      try {
+        const exclude = ctx.index?.uuidsSentTo(item.dst, item.row) ?? new Set<string>();
+        const uuids: string[] = [];
+        for (const dst of item.destinations) {
+          if (!(await ctx.limiter.acquire())) return;
+          const records = await ctx.client.findMessagesSince(dst, item.since, item.src);
+          const match = oldest(records.filter((r) => !exclude.has(r.message_uuid) && !claimed.has(r.message_uuid)));
+          if (match) uuids.push(match.message_uuid);
+        }
+        if (uuids.length === 0) {
+          resolutions.set(item.row, { kind: 'absent' });
+          continue;
+        }
+        for (const uuid of uuids) claimed.add(uuid);
+        await ctx.journal?.write({ t: 'sent', row: item.row, uuids, attempts: 1, found: true });
+        resolutions.set(item.row, { kind: 'found', uuids });
+      } catch (error) {
+        resolutions.set(item.row, { kind: 'error', error: `could not check Plivo's message list: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return resolutions;
+}
+
+/** One message per destination and request: of several candidates, the earliest attempt's. */
+function oldest(records: MessageRecord[]): MessageRecord | undefined {
+  let best: MessageRecord | undefined;
+  let bestAt = Infinity;
+  for (const record of records) {
+    const at = parsePlivoTime(record.message_time)?.getTime() ?? Infinity;
+    if (best === undefined || at < bestAt) {
+      best = record;
+      bestAt = at;
+    }
+  }
+  return best;
+}
+
+export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutions: Map<number, Resolution>, isInterrupted: () => boolean): Promise<SendPassResult> {
+  const { csv, spec } = await openRows(batch, false);
+  const buffer = new ReorderBuffer(ctx.emit);
+  const tasks = new Set<Promise<void>>();
+  const state: { abort: Abort | undefined } = { abort: undefined };
+  const stopBatch = (abort: Abort): void => {
+    state.abort ??= abort;
+    ctx.halt.stop();
+  };
+  let lastRow = 0;
+  try {
+    for (let row = 1; ; row++) {
+      if (isInterrupted()) break;
+      const cells = await csv.next();
+      if (cells === undefined) break;
+      lastRow = row;
+      const prepared = prepareRow(spec, row, cells);
+      const early = settledResult(prepared, ctx.index, resolutions);
+      if (early) buffer.put(early);
+      else if (state.abort || ctx.halt.stopped) {
+        if (isInterrupted()) {
+          lastRow = row - 1;
+          break;
+        }
+        buffer.put(notAttempted(prepared as Extract<PreparedRow, { ok: true }>, state.abort));
+      } else {
+        await buffer.waitForRoom(row, MAX_AHEAD);
+        const gotSlot = await Promise.race([ctx.slots.acquire().then(() => true), ctx.halt.promise.then(() => false)]);
+        if (!gotSlot || ctx.halt.stopped) {
+          if (gotSlot) ctx.slots.release();
+          if (isInterrupted()) {
+            lastRow = row - 1;
+            break;
+          }
+          buffer.put(notAttempted(prepared as Extract<PreparedRow, { ok: true }>, state.abort));
+        } else {
+          const ok = prepared as Extract<PreparedRow, { ok: true }>;
+          const task: Promise<void> = sendRow(ok.row, ok.message, ctx, stopBatch)
+            .then((result) => {
+              buffer.put(result);
+              ctx.onRowDone();
+            })
+            .finally(() => {
+              ctx.slots.release();
+              tasks.delete(task);
+            });
+          tasks.add(task);
+        }
+      }
+      const wait = ctx.ready();
+      if (wait) await wait;
+    }
+  } finally {
+    csv.close();
+  }
+  if (isInterrupted() && tasks.size > 0) {
+    // Requests in flight get `graceMs` to finish; after that (or a second Ctrl-C) the sockets are
+    // destroyed, and each of those rows ends `unknown` (journalled so, resumable by lookup).
+    const all = Promise.allSettled([...tasks]);
+    await Promise.race([all, ctx.clock.sleep(ctx.graceMs, ctx.hardStop)]);
+    ctx.client.close();
+  }
+  await Promise.allSettled([...tasks]);
+  return { interrupted: isInterrupted(), abort: state.abort, rows: lastRow };
+}
+
+/** A row whose result is known without sending: invalid, sent earlier, or resolved by lookup. */
+function settledResult(p: PreparedRow, index: JournalIndex | undefined, resolutions: Map<number, Resolution>): RowResult | undefined {
+  if (!p.ok) return { row: p.row, dst: p.dst, status: 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) };
+  const base = baseResult(p.row, p.message);
+  const resolution = resolutions.get(p.row);
+  if (resolution?.kind === 'found') return { ...base, status: 'sent', message_uuid: resolution.uuids, attempts: 1 };
+  if (resolution?.kind === 'error') return { ...base, status: 'unknown', attempts: 0, error: `${resolution.error}; resume again to retry the check` };
+  const state = index?.stateOf(p.row) ?? RowState.none;
+  if (state === RowState.sent) {
+    const sent = index!.readSent(p.row);
+    return { ...base, status: 'sent', message_uuid: sent.uuids, attempts: sent.attempts };
+  }
+  // Never send a row whose earlier request may have been queued without looking it up first.
+  if ((state === RowState.inflight || state === RowState.unknown) && resolution?.kind !== 'absent') {
+    return { ...base, status: 'unknown', attempts: 0, error: 'an earlier request may have been queued and was not checked yet (the batch stopped); resume again' };
+  }
+  return undefined;
+}
+
+function baseResult(row: number, message: BuiltMessage): Omit<RowResult, 'status' | 'attempts'> {
+  return { row, dst: message.body.dst, segments: message.count?.segments ?? 0, units: unitsOf(message) };
+}
+
+function notAttempted(p: Extract<PreparedRow, { ok: true }>, abort: Abort | undefined): RowResult {
+  const why = abort ? abort.message : 'the batch stopped';
+  return { ...baseResult(p.row, p.message), status: 'failed', attempts: 0, error: `not sent: ${why}` };
+}
+
+/**
+ * Sends one row: journal `inflight` (durable) → wait for the rate limiter → one attempt → journal
+ * the outcome (durable) → result. Only 429 and connections that never opened are retried.
+ */
+async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, stopBatch: (abort: Abort) => void): Promise<RowResult> {
+  const body = message.body;
+  const base = baseResult(row, message);
+  let attempts = 0;
+
+  const finish = async (result: RowResult, record: JournalRecord): Promise<RowResult> => {
+    try {
+      await ctx.journal?.write(record);
+    } catch (error) {
+      stopBatch({ kind: 'journal', message: `the journal could not be written (${describeError(error)})` });
+    }
+    return result;
+  };
+  const notSent = (why: string): Promise<RowResult> => {
+    const error = `not sent: ${why}`;
+    return finish({ ...base, status: 'failed', attempts, error }, { t: 'failed', row, error, attempts });
+  };
+
+  if (ctx.journal) {
+    try {
+      await ctx.journal.write({ t: 'inflight', row, at: new Date().toISOString(), hash: bodyHash(body), dst: body.dst });
+    } catch (error) {
+      const why = `the journal could not be written (${describeError(error)})`;
+      stopBatch({ kind: 'journal', message: why });
+      return { ...base, status: 'failed', attempts, error: `not sent: ${why}` };
+    }
+  }
+
+  for (;;) {
+    if (!(await ctx.limiter.acquire())) return notSent('the batch stopped before this row was sent');
+    attempts++;
+    const attempt: Attempt = await ctx.client.attemptSend(body);
+    switch (attempt.kind) {
+      case 'accepted': {
+        ctx.limiter.onSuccess();
+        const uuids = attempt.response.message_uuid ?? [];
+        const result: RowResult = { ...base, status: 'sent', message_uuid: uuids, attempts };
+        if (attempt.response.invalid_number && attempt.response.invalid_number.length > 0) {
+          result.error = `Plivo did not send to invalid numbers: ${attempt.response.invalid_number.join(', ')}`;
+        }
+        return finish(result, { t: 'sent', row, uuids, attempts });
+      }
+      case 'rate-limited':
+      case 'not-sent': {
+        if (attempt.kind === 'rate-limited') ctx.limiter.onRateLimited(attempt.retryAfterMs);
+        const what = attempt.kind === 'rate-limited' ? `Plivo is still rate limiting (429): ${attempt.message}` : `could not reach Plivo: ${attempt.message}`;
+        if (attempts >= MAX_ATTEMPTS) return notSent(`${what}, after ${attempts} attempts`);
+        if (ctx.halt.stopped) return notSent('the batch stopped before this row was sent again');
+        const delay = attempt.kind === 'rate-limited' && attempt.retryAfterMs !== undefined ? attempt.retryAfterMs : ctx.backoff(attempts);
+        await ctx.clock.sleep(delay, ctx.halt);
+        continue;
+      }
+      case 'rejected': {
+        const error = `Plivo rejected the request (${attempt.status}): ${attempt.message}`;
+        return finish({ ...base, status: 'failed', attempts, error }, { t: 'failed', row, error, attempts });
+      }
+      case 'auth': {
+        const error = `Plivo rejected the credentials (401): ${attempt.message}`;
+        stopBatch({ kind: 'auth', message: 'Plivo rejected the credentials (401)' });
+        return finish({ ...base, status: 'failed', attempts, error }, { t: 'failed', row, error, attempts });
+      }
+      case 'unknown': {
+        const what = attempt.status !== undefined ? `Plivo answered with a server error (${attempt.status}): ${attempt.message}` : `the request failed after it was sent: ${attempt.message}`;
+        const error = `${what}; it may have been queued, so it was not retried (check before re-sending: --resume with the journal looks it up)`;
+        return finish({ ...base, status: 'unknown', attempts, error }, { t: 'unknown', row, error: what, attempts });
+      }
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
