@@ -25,7 +25,7 @@ export interface SegmentCount {
   length: number;
   /** Code points. */
   characters: number;
-  /** Distinct characters that forced UCS-2, in order of first appearance ([] when GSM-7). */
+  /** Distinct characters that forced UCS-2, in order of first appearance ([] when GSM-7); made on first read. */
   nonGsm: string[];
   /** Capacity of each unit: 160/153 septets or 70/67 code units. */
   perSegment: number;
@@ -164,11 +164,8 @@ function countGsm(text: string, septets: number): SegmentCount {
   };
 }
 
-/**
- * `start` is the first non-GSM code unit; everything before it is GSM (1 code unit, 1 character
- * each), so the scan for nonGsm and surrogate pairs starts there.
- */
-function countUcs2(text: string, start: number): SegmentCount {
+/** The distinct characters of `text` from `start` on that are not GSM, in order of first appearance. */
+function collectNonGsm(text: string, start: number): string[] {
   const n = text.length;
   if (++stamp >= GSM_MARK) {
     resetMarks();
@@ -176,7 +173,6 @@ function countUcs2(text: string, start: number): SegmentCount {
   }
   const nonGsm: string[] = [];
   let astral: Set<number> | undefined;
-  let pairs = 0;
   for (let i = start; i < n; i++) {
     const c = text.charCodeAt(i);
     if (MARKS[c]! >= stamp) continue;
@@ -188,8 +184,7 @@ function countUcs2(text: string, start: number): SegmentCount {
     }
     const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
     if (isHighSurrogate(c) && isLowSurrogate(d)) {
-      if (pairs === pairAt.length) pairAt = growPairAt(pairAt);
-      pairAt[pairs++] = i++;
+      i++;
       const cp = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
       astral ??= new Set();
       if (!astral.has(cp)) {
@@ -202,9 +197,36 @@ function countUcs2(text: string, start: number): SegmentCount {
       nonGsm.push(String.fromCharCode(c));
     }
   }
+  return nonGsm;
+}
+
+/** Surrogates, found by the regex engine: the only code units UCS-2 counting must look at. */
+const SURROGATE = /[\uD800-\uDFFF]/g;
+
+/**
+ * `start` is the first non-GSM code unit. In UCS-2 the length is the string's own length, so only
+ * surrogates need a look (a pair is 1 character and never straddles a unit); the characters that
+ * forced UCS-2 are listed only when `nonGsm` is read, since most callers never ask.
+ */
+function countUcs2(text: string, start: number): SegmentCount {
+  const n = text.length;
+  let pairs = 0;
+  // The regex engine finds the first surrogate (most UCS-2 texts have none); from there a plain
+  // loop is cheaper than one regex call per pair.
+  SURROGATE.lastIndex = start;
+  if (SURROGATE.test(text)) {
+    for (let i = SURROGATE.lastIndex - 1; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if ((c & 0xfc00) !== 0xd800) continue;
+      if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
+        if (pairs === pairAt.length) pairAt = growPairAt(pairAt);
+        pairAt[pairs++] = i++;
+      }
+    }
+  }
   const characters = n - pairs;
   if (n <= UCS2_SINGLE) {
-    return { encoding: 'UCS-2', segments: 1, length: n, characters, nonGsm, perSegment: UCS2_SINGLE, remaining: UCS2_SINGLE - n };
+    return ucs2Count(text, start, 1, characters, UCS2_SINGLE, UCS2_SINGLE - n);
   }
   // Pack units of 67: a surrogate pair (2 units) never straddles a boundary, it moves whole to
   // the next unit; the runs of 1-unit characters between pairs fill units arithmetically.
@@ -227,7 +249,38 @@ function countUcs2(text: string, start: number): SegmentCount {
     used += 2;
     next = at + 2;
   }
-  return { encoding: 'UCS-2', segments, length: n, characters, nonGsm, perSegment: UCS2_MULTI, remaining: UCS2_MULTI - used };
+  return ucs2Count(text, start, segments, characters, UCS2_MULTI, UCS2_MULTI - used);
+}
+
+function ucs2Count(text: string, start: number, segments: number, characters: number, perSegment: number, remaining: number): SegmentCount {
+  return new Ucs2Count(text, start, segments, characters, perSegment, remaining);
+}
+
+/** A UCS-2 count whose `nonGsm` list is made on first read. */
+class Ucs2Count implements SegmentCount {
+  readonly encoding = 'UCS-2';
+  readonly segments: number;
+  readonly length: number;
+  readonly characters: number;
+  readonly perSegment: number;
+  readonly remaining: number;
+  readonly #text: string;
+  readonly #start: number;
+  #nonGsm: string[] | undefined;
+
+  constructor(text: string, start: number, segments: number, characters: number, perSegment: number, remaining: number) {
+    this.segments = segments;
+    this.length = text.length;
+    this.characters = characters;
+    this.perSegment = perSegment;
+    this.remaining = remaining;
+    this.#text = text;
+    this.#start = start;
+  }
+
+  get nonGsm(): string[] {
+    return (this.#nonGsm ??= collectNonGsm(this.#text, this.#start));
+  }
 }
 
 /** The text of each unit, in order; escape and surrogate pairs are never split. `join('')` gives `text` back. */

@@ -213,7 +213,9 @@ describe('countSegments', () => {
     for (let k = 0; k < 2000; k++) {
       const alphabet = alphabets[k % alphabets.length]!;
       const text = randomText(random, alphabet, Math.floor(random() * 700));
-      expect(countSegments(text), JSON.stringify(text)).toEqual(reference(text));
+      const count = countSegments(text);
+      // nonGsm may be computed on read; compare what a reader sees.
+      expect({ ...count, nonGsm: count.nonGsm }, JSON.stringify(text)).toEqual(reference(text));
     }
   });
 });
