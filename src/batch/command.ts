@@ -37,7 +37,8 @@ export const GRACE_MS = 10_000;
 export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions, out: Output): Promise<number> {
   const csv = flags.csv!;
   if (flags.resume && flags.journal === undefined) throw new UsageError('--resume needs the --journal of the batch to resume.', 'Run it again with --journal <path> --resume.');
-  if (csv === '-' && flags.text === '-') throw new UsageError('--csv - and --text - cannot both read stdin.', "Give the template inline (--text 'Hi {{name}}') or the CSV as a file.");
+  const stdinFlag = csv === '-' ? (['text', 'template', 'interactive', 'location'] as const).find((k) => flags[k] === '-') : undefined;
+  if (stdinFlag) throw new UsageError(`--csv - and --${stdinFlag} - cannot both read stdin.`, `Give --${stdinFlag} inline (or as @file for JSON options), or the CSV as a file.`);
   const templateText = await readTextOption(flags.text, ctx.io);
   let template: Template | undefined;
   if (templateText !== undefined) {
@@ -146,6 +147,11 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
     csv: run.batch.input.name,
   };
 
+  const resultsPath = flags.results === undefined ? undefined : resolve(ctx.io.cwd, flags.results);
+  if (resultsPath !== undefined && (resultsPath === journalPath || (!run.batch.input.isStdin && resultsPath === resolve(ctx.io.cwd, flags.csv!)))) {
+    throw new UsageError(`--results ${flags.results} would overwrite the ${resultsPath === journalPath ? 'journal' : 'CSV'}.`, 'Give --results a path of its own.');
+  }
+
   let loaded: LoadedJournal | undefined;
   if (flags.resume && journalPath) {
     loaded = await loadJournal(journalPath);
@@ -176,6 +182,7 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
       }
     }
 
+    if (resultsPath !== undefined) results = openResults(resultsPath, flags.results!);
     if (journalPath) {
       if (loaded) {
         journal = await JournalWriter.append(journalPath, loaded.validBytes);
@@ -185,7 +192,6 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
       }
     }
     client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
-    if (flags.results !== undefined) results = new ResultsFile(resolve(ctx.io.cwd, flags.results));
     const stdout = out.json ? new LineWriter(ctx.io.stdout) : undefined;
     const summary = new Summary();
     const emit = (r: RowResult): void => {
@@ -245,8 +251,8 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
       out.warn(`The batch stopped: ${result.abort.message}. Rows after that point were not sent.`);
       return ExitCode.batchIncomplete;
     }
-    if (summary.unknown > 0 || summary.failed > 0) printResumeHint(run, resumable);
-    return summary.sent === summary.rows ? ExitCode.ok : ExitCode.batchIncomplete;
+    if (resumable && (summary.unknown > 0 || summary.failed > 0)) printResumeHint(run, resumable);
+    return summary.sent === plan.rows ? ExitCode.ok : ExitCode.batchIncomplete;
   } finally {
     progress?.stop();
     client?.close();
@@ -273,6 +279,15 @@ function checkJournalHeader(found: JournalHeader, expected: JournalHeader, sandb
       `The journal ${path} records a batch sent with account ${found.account} at ${found.api_url}; these credentials are for ${expected.account} at ${expected.api_url}.`,
       'Resume with the credentials (profile) of the original run: its rows can only be checked in that account.',
     );
+  }
+}
+
+function openResults(path: string, given: string): ResultsFile {
+  try {
+    return new ResultsFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`Cannot write the results file ${given}: ${code === 'ENOENT' ? 'its directory does not exist' : (code ?? String(error))}. Nothing was sent.`, 'Give --results a path in a directory you can write to.');
   }
 }
 
@@ -311,7 +326,7 @@ async function ask(io: Io, question: string, halt: StopSignal): Promise<string |
         rl.once('line', resolveLine);
         rl.once('close', () => resolveLine(''));
       }),
-      halt.promise.then(() => undefined),
+      halt.wait().then(() => undefined),
     ]);
   } finally {
     rl.close();
@@ -345,7 +360,9 @@ function printSummary(run: BatchRun, s: Summary, plan: Plan, reached: number): v
   const c = out.out;
   const mark = s.sent === plan.rows ? c.green('✓') : c.yellow('!');
   out.line(`${mark} Sent ${s.sent.toLocaleString('en-US')} of ${plural(plan.rows, 'row')} · ${plural(s.units, 'unit')}`);
-  out.line(`  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`);
+  if (s.sent < plan.rows) {
+    out.line(`  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`);
+  }
   for (const r of s.notSent) out.line(`  row ${r.row} ${r.status}: ${r.error ?? ''}`);
   const more = s.rows - s.sent - s.notSent.length;
   if (more > 0) out.line(`  … and ${more.toLocaleString('en-US')} more not sent${flags.results ? '' : ' (add --results <file> to list every row)'}`);

@@ -61,7 +61,7 @@ export class CsvInput {
 
 /** Passes chunks through after writing them to `spool`, waiting for it when it is behind. */
 function teeTo(spool: WriteStream): Transform {
-  return new Transform({
+  const tee = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       if (spool.write(chunk)) callback(null, chunk);
       else spool.once('drain', () => callback(null, chunk));
@@ -74,4 +74,7 @@ function teeTo(spool: WriteStream): Transform {
       callback(error);
     },
   });
+  // A spool that cannot be written (disk full) fails the read instead of stalling it.
+  spool.on('error', (error) => tee.destroy(error));
+  return tee;
 }

@@ -250,13 +250,25 @@ export class JournalIndex {
     return { uuids: record.uuids, attempts: record.attempts };
   }
 
-  /** Uuids of every sent row whose journalled dst is `dst`, except `row` (for resume lookups). */
-  uuidsSentTo(dst: string, exceptRow: number): Set<string> {
-    const h = hash32(dst);
-    const found = new Set<string>();
+  /**
+   * Uuids of the journalled sent rows to each of `dsts` (one scan of the index): a resume lookup
+   * must not take another row's message to the same number for the row it checks.
+   */
+  uuidsSentTo(dsts: readonly string[]): Map<string, Set<string>> {
+    const byHash = new Map<number, string[]>();
+    for (const dst of new Set(dsts)) {
+      const h = hash32(dst);
+      byHash.set(h, [...(byHash.get(h) ?? []), dst]);
+    }
+    const found = new Map<string, Set<string>>(dsts.map((d) => [d, new Set<string>()]));
     for (let row = 1; row <= this.maxRow; row++) {
-      if (row === exceptRow || this.state[row] !== RowState.sent || this.dstHash[row] !== h) continue;
-      for (const uuid of this.readSent(row).uuids) found.add(uuid);
+      if (this.state[row] !== RowState.sent) continue;
+      const candidates = byHash.get(this.dstHash[row]!);
+      if (candidates === undefined) continue;
+      // A hash collision only adds uuids of messages to other numbers, which a lookup of `dst`
+      // never returns: harmless.
+      const { uuids } = this.readSent(row);
+      for (const dst of candidates) for (const uuid of uuids) found.get(dst)!.add(uuid);
     }
     return found;
   }

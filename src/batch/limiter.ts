@@ -14,35 +14,70 @@ export interface Clock {
   sleep(ms: number, stop?: StopSignal): Promise<void>;
 }
 
-/** A one-way "stop now" flag with a promise, so that sleeps and waits can be cut short. */
+/**
+ * A one-way "stop now" flag that sleeps and waits can be cut short by. Listeners are removed as
+ * soon as what they wait for is over: a promise-based signal would keep one reaction per wait
+ * (several per row) alive until the end of the batch.
+ */
 export class StopSignal {
   stopped = false;
-  readonly promise: Promise<void>;
-  private fire!: () => void;
-
-  constructor() {
-    this.promise = new Promise((resolve) => (this.fire = resolve));
-  }
+  private readonly listeners = new Set<() => void>();
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.fire();
+    for (const listener of this.listeners) listener();
+    this.listeners.clear();
+  }
+
+  /** Calls `listener` when the signal fires (at once if it has); returns the unsubscribe. */
+  onStop(listener: () => void): () => void {
+    if (this.stopped) {
+      listener();
+      return () => undefined;
+    }
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** `promise`'s value, or undefined as soon as the signal fires. */
+  race<T>(promise: Promise<T>): Promise<T | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      const off = this.onStop(() => resolve(undefined));
+      promise.then(
+        (value) => {
+          off();
+          resolve(value);
+        },
+        (error: unknown) => {
+          off();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /** Resolves when the signal fires. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.onStop(resolve));
   }
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms, stop) => {
-    if (stop?.stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, Math.ceil(ms)));
-      void stop?.promise.then(() => {
+  sleep: (ms, stop) =>
+    new Promise<void>((resolve) => {
+      if (stop?.stopped) return resolve();
+      const off = stop?.onStop(() => {
         clearTimeout(timer);
         resolve();
       });
-    });
-  },
+      const timer = setTimeout(() => {
+        off?.();
+        resolve();
+      }, Math.max(0, Math.ceil(ms)));
+    }),
 };
 
 export interface RateWindowOptions {

@@ -52,7 +52,8 @@ export async function startProgress(out: Output, total: number): Promise<Progres
       const now = Date.now();
       const tenth = total > 0 ? Math.floor((done * 10) / total) : 10;
       if (now - lastAt < 5000 && tenth === lastTenth) return;
-      if (done >= total) return; // the summary follows
+      // A batch that is over within a second needs no progress; the summary follows at the end.
+      if (done >= total || now - started < 1000) return;
       lastAt = now;
       lastTenth = tenth;
       const { text, rate, eta } = describe(done);

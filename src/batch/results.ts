@@ -4,7 +4,7 @@
  * row number holds the early finishers until every row before them is done; the dispatcher stops
  * taking rows when the buffer runs `maxAhead` rows ahead, so memory stays bounded.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import type { OutStream } from '../io.js';
 
@@ -56,33 +56,50 @@ export function csvHeaderLine(): string {
   return stringify([[...CSV_COLUMNS]]);
 }
 
-type Drainable = OutStream & { once?: (event: 'drain', listener: () => void) => unknown };
+type Drainable = OutStream & {
+  once?: (event: 'drain', listener: () => void) => unknown;
+  on?: (event: 'error', listener: (error: Error) => void) => unknown;
+};
 
 /**
  * Batches lines into large writes and respects backpressure: after a write that returned false,
- * `ready()` waits for 'drain'. Callers await `ready()` between rows.
+ * `ready()` waits for 'drain'. Callers await `ready()` between rows. A reader that goes away
+ * (EPIPE: `… | head`) sets `closed` instead of crashing the process; later lines are dropped.
  */
 export class LineWriter {
   private buffer = '';
   private drain: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+  closed = false;
 
   constructor(
     private readonly stream: Drainable,
     private readonly chunkSize = 1 << 16,
-  ) {}
+  ) {
+    stream.on?.('error', () => {
+      this.closed = true;
+      this.buffer = '';
+      this.release?.();
+    });
+  }
 
   write(line: string): void {
+    if (this.closed) return;
     this.buffer += line;
     if (this.buffer.length >= this.chunkSize) this.flush();
   }
 
   flush(): void {
-    if (this.buffer === '') return;
+    if (this.buffer === '' || this.closed) return;
     const ok = this.stream.write(this.buffer);
     this.buffer = '';
     if (ok === false && typeof this.stream.once === 'function' && this.drain === undefined) {
-      this.drain = new Promise<void>((resolve) => this.stream.once!('drain', resolve)).then(() => {
+      this.drain = new Promise<void>((resolve) => {
+        this.release = resolve;
+        this.stream.once!('drain', resolve);
+      }).then(() => {
         this.drain = undefined;
+        this.release = undefined;
       });
     }
   }
@@ -100,9 +117,11 @@ export class ResultsFile {
   private readonly csv: boolean;
   private error: Error | undefined;
 
+  /** Opens the file at once, so that a bad path fails before anything is sent. */
   constructor(path: string) {
     this.csv = path.toLowerCase().endsWith('.csv');
-    this.stream = createWriteStream(path, { flags: 'w', mode: 0o600, highWaterMark: 1 << 16 });
+    const fd = openSync(path, 'w', 0o600);
+    this.stream = createWriteStream(path, { fd, highWaterMark: 1 << 16 });
     this.stream.on('error', (error) => (this.error = error));
     this.writer = new LineWriter(this.stream);
     if (this.csv) this.writer.write(csvHeaderLine());

@@ -58,7 +58,8 @@ export async function runDryRun(batch: BatchInput, out: Output, stop: StopSignal
       plan.add(prepared);
       writer.write(out.json ? dryRunJsonLine(prepared) : dryRunHumanLine(prepared, out));
       const wait = writer.ready();
-      if (wait) await wait;
+      if (wait) await stop.race(wait);
+      if (writer.closed) break;
     }
   } finally {
     writer.flush();

@@ -61,12 +61,13 @@ export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' }
 export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, concurrency: number): Promise<Map<number, Resolution>> {
   const resolutions = new Map<number, Resolution>();
   const claimed = new Set<string>();
+  const sentTo = ctx.index?.uuidsSentTo(items.map((item) => item.dst)) ?? new Map<string, Set<string>>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && !ctx.halt.stopped) {
       const item = items[next++]!;
       try {
-        const exclude = ctx.index?.uuidsSentTo(item.dst, item.row) ?? new Set<string>();
+        const exclude = sentTo.get(item.dst) ?? new Set<string>();
         const uuids: string[] = [];
         for (const dst of item.destinations) {
           if (!(await ctx.limiter.acquire())) return;
@@ -122,26 +123,25 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
       lastRow = row;
       const prepared = prepareRow(spec, row, cells);
       const early = settledResult(prepared, ctx.index, resolutions);
-      if (early) buffer.put(early);
+      if (early || !prepared.ok) buffer.put(early!);
       else if (state.abort || ctx.halt.stopped) {
         if (isInterrupted()) {
           lastRow = row - 1;
           break;
         }
-        buffer.put(notAttempted(prepared as Extract<PreparedRow, { ok: true }>, state.abort));
+        buffer.put(notAttempted(prepared, state.abort));
       } else {
-        await buffer.waitForRoom(row, MAX_AHEAD);
-        const gotSlot = await Promise.race([ctx.slots.acquire().then(() => true), ctx.halt.promise.then(() => false)]);
+        await ctx.halt.race(buffer.waitForRoom(row, MAX_AHEAD));
+        const gotSlot = (await ctx.halt.race(ctx.slots.acquire().then(() => true))) === true;
         if (!gotSlot || ctx.halt.stopped) {
           if (gotSlot) ctx.slots.release();
           if (isInterrupted()) {
             lastRow = row - 1;
             break;
           }
-          buffer.put(notAttempted(prepared as Extract<PreparedRow, { ok: true }>, state.abort));
+          buffer.put(notAttempted(prepared, state.abort));
         } else {
-          const ok = prepared as Extract<PreparedRow, { ok: true }>;
-          const task: Promise<void> = sendRow(ok.row, ok.message, ctx, stopBatch)
+          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch)
             .then((result) => {
               buffer.put(result);
               ctx.onRowDone();
@@ -265,7 +265,8 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
       }
       case 'unknown': {
         const what = attempt.status !== undefined ? `Plivo answered with a server error (${attempt.status}): ${attempt.message}` : `the request failed after it was sent: ${attempt.message}`;
-        const error = `${what}; it may have been queued, so it was not retried (check before re-sending: --resume with the journal looks it up)`;
+        const check = ctx.journal ? '--resume with the journal looks it up' : "look for it in the Plivo console's message logs";
+        const error = `${what}; it may have been queued, so it was not retried (check before re-sending: ${check})`;
         return finish({ ...base, status: 'unknown', attempts, error }, { t: 'unknown', row, error: what, attempts });
       }
     }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Reply =
-  | { status: number; body?: unknown; headers?: Record<string, string>; raw?: string }
+  | { status: number; body?: unknown; headers?: Record<string, string>; raw?: string; /** overrides `delayMs` for this reply */ delayMs?: number }
   /** Accept and record the message, then destroy the socket without answering. */
   | { reset: 'after-accept' }
   /** Destroy the socket without recording anything. */
@@ -114,7 +114,8 @@ export async function startFaultServer(): Promise<FaultServer> {
       }
       const body = (json ?? {}) as Record<string, unknown>;
       const reply = queue.shift() ?? state.fallback(body);
-      if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+      const delayMs = 'delayMs' in reply && reply.delayMs !== undefined ? reply.delayMs : state.delayMs;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if ('reset' in reply) {
         if (reply.reset === 'after-accept') accept(body);
         req.socket.destroy();
