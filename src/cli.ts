@@ -39,6 +39,11 @@ function capitalize(s: string): string {
 
 /** The real process: stdio, environment, SIGINT. */
 export async function main(): Promise<void> {
+  // `plivo-send … | head`: a closed pipe ends the output, not the process with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const io: Io = {
     stdout: process.stdout,
     stderr: process.stderr,

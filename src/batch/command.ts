@@ -67,7 +67,7 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
       onFirstInterrupt();
     } else hardStop.stop();
   });
-  const run: BatchRun = { ctx, type, flags, out, batch, rate, concurrency, halt, hardStop, interrupted: () => interrupts > 0, onInterrupt: (f) => (onFirstInterrupt = f) };
+  const run: BatchRun = { ctx, type, flags, out, batch, rate, concurrency, halt, hardStop, interrupted: () => interrupts > 0, onInterrupt: (f) => (onFirstInterrupt = f), settleMs: Math.min(settings.timeout ?? 30, 30) * 1000 };
   try {
     if (flags.dryRun) return await dryRun(run);
     const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
@@ -94,6 +94,8 @@ interface BatchRun {
   hardStop: StopSignal;
   interrupted: () => boolean;
   onInterrupt: (f: () => void) => void;
+  /** How long after its attempt an unknown row's message may take to show in Plivo's list. */
+  settleMs: number;
 }
 
 async function dryRun(run: BatchRun): Promise<number> {
@@ -229,6 +231,7 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
       ready,
       onRowDone: () => progress?.update(++done),
     };
+    if (pass.toCheck.length > 0) await settleUnknowns(pass.toCheck, run);
     const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx, run.concurrency) : new Map();
     const result = await runSendPass(run.batch, sendCtx, resolutions, run.interrupted);
     progress?.stop();
@@ -384,3 +387,16 @@ function printResumeHint(run: BatchRun, resumable: boolean, lead?: string): void
   out.note(`  ${resumeCommand(type, { ...flags, resume: undefined })}`);
 }
 
+/**
+ * A request cut off by a crash may still be on its way through Plivo: its message would be missing
+ * from the list for a moment and then be sent twice. So the lookups wait until the newest unknown
+ * attempt is older than the request timeout (at most 30 s), the longest such a request could last.
+ */
+async function settleUnknowns(items: Array<{ since: Date }>, run: BatchRun): Promise<void> {
+  let newest = 0;
+  for (const item of items) newest = Math.max(newest, item.since.getTime());
+  const waitMs = newest + run.settleMs - Date.now();
+  if (waitMs <= 0) return;
+  run.out.note(`Waiting ${Math.ceil(waitMs / 1000)} s before checking ${items.length} unknown row(s) in Plivo's message list, so that requests cut off earlier have landed.`);
+  await systemClock.sleep(waitMs, run.halt);
+}

@@ -14,7 +14,7 @@ export async function sendWhatsapp(ctx: Context, flags: SendFlags): Promise<numb
 }
 
 async function whatsappContent(ctx: Context, flags: SendFlags): Promise<ContentOptions> {
-  const stdinUsers = [flags.text, flags.template, flags.interactive, flags.location].filter((v) => v === '-').length;
+  const stdinUsers = [flags.csv, flags.text, flags.template, flags.interactive, flags.location].filter((v) => v === '-').length;
   if (stdinUsers > 1) throw new ValidationError([{ field: 'stdin', message: 'only one option can read stdin (-) at a time' }]);
   const problems: Problem[] = [];
   let template = await readJsonOption(flags.template, 'template', ctx.io);

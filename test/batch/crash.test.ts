@@ -49,11 +49,11 @@ describe('kill -9 in the middle of a batch, then --resume', () => {
     const inflight = new Set(journal.filter((r) => r.t === 'inflight').map((r) => r.dst));
     for (const post of server.posts()) expect(inflight).toContain((post.json as { dst: string }).dst);
 
-    // Plivo finishes queueing what it had received (its answers go nowhere), then the resume.
-    await sleep(400);
-    server.delayMs = 0;
+    // Plivo is still queueing what it had received (its answers go nowhere): the resume waits
+    // out the request timeout (--timeout 1) before it looks those rows up.
     server.fallback = () => ({ status: 202 });
-    const resumed = await runBin([...args, '--results', 'results.jsonl', '--resume'], { env, cwd: dir });
+    const resumed = await runBin([...args, '--results', 'results.jsonl', '--resume', '--timeout', '1'], { env, cwd: dir });
+    expect(resumed.stderr).toMatch(/Waiting 1 s before checking \d+ unknown row/);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout + resumed.stderr).not.toContain(AUTH_TOKEN);
 

@@ -234,7 +234,7 @@ describe('journal and resume', () => {
       expect(records.filter((r) => r.row === row).map((r) => r.t)).toEqual(['inflight', row === 2 ? 'unknown' : 'sent']);
     }
 
-    const second = await batch(peopleCsv(4), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume']);
+    const second = await batch(peopleCsv(4), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume', '--timeout', '1']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/Resuming: 3 rows already sent \(journal\), 1 row to look up/);
     expect(postsTo(dstOf(2))).toHaveLength(1); // found in the message list, not sent again
@@ -252,7 +252,7 @@ describe('journal and resume', () => {
   it('a resume re-sends an unknown row that the message list does not show', async () => {
     scriptByDst({ [dstOf(2)]: [{ reset: 'before-accept' }] });
     expect((await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl'])).code).toBe(6);
-    const again = await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl', '--resume', '--json']);
+    const again = await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl', '--resume', '--json', '--timeout', '1']);
     expect(again.code, again.stderr).toBe(0);
     expect(postsTo(dstOf(2))).toHaveLength(2);
     expect(uuidOf(dstOf(2))).toHaveLength(1);
@@ -267,7 +267,7 @@ describe('journal and resume', () => {
     const first = await batch(csv, ['--yes', '--concurrency', '1', '--journal', 'j.jsonl']);
     expect(first.code).toBe(6);
     expect(server.messages).toHaveLength(2);
-    const again = await batch(csv, ['--yes', '--journal', 'j.jsonl', '--resume', '--json']);
+    const again = await batch(csv, ['--yes', '--journal', 'j.jsonl', '--resume', '--json', '--timeout', '1']);
     expect(again.code, again.stderr).toBe(0);
     const rows = jsonLines(again.stdout);
     expect(uuidOf(dstOf(1))).toHaveLength(2);
@@ -282,7 +282,7 @@ describe('journal and resume', () => {
     });
     expect(otherText.code).toBe(1);
     expect(otherText.stderr).toMatch(/was written with different message options \(--text\)/);
-    const otherCsv = await batch(peopleCsv(3).replace('Name2', 'Someone'), ['--yes', '--journal', 'j.jsonl', '--resume']);
+    const otherCsv = await batch(peopleCsv(3).replace('Name2', 'Someone'), ['--yes', '--journal', 'j.jsonl', '--resume', '--timeout', '1']);
     expect(otherCsv.code).toBe(1);
     expect(otherCsv.stderr).toMatch(/Row 2 of \S+people\.csv does not render to the request the journal recorded/);
     const overwrite = await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl']);
@@ -310,7 +310,7 @@ describe('journal and resume', () => {
     expect(partial).toHaveLength(sentFirst);
 
     server.delayMs = 0;
-    const second = await batch(peopleCsv(20), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume']);
+    const second = await batch(peopleCsv(20), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume', '--timeout', '1']);
     expect(second.code, second.stderr).toBe(0);
     expect(server.posts()).toHaveLength(20);
     for (let i = 1; i <= 20; i++) expect(postsTo(dstOf(i))).toHaveLength(1);
@@ -333,7 +333,7 @@ describe('journal and resume', () => {
     // Plivo had received both requests and queues them, though nobody hears the answer.
     while (server.messages.length < 2) await new Promise((r) => setTimeout(r, 20));
     server.delayMs = 0;
-    const second = await batch(peopleCsv(6), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume']);
+    const second = await batch(peopleCsv(6), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume', '--timeout', '1']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/2 rows to look up/);
     for (let i = 1; i <= 6; i++) {
