@@ -10,7 +10,7 @@ import { VERSION } from './version.js';
 
 export async function run(argv: string[], ctx: Context): Promise<number> {
   const state: RunState = { exitCode: 0, json: argv.includes('--json'), debug: argv.includes('--debug') };
-  const program = makeProgram(ctx, state);
+  const program = makeProgram(ctx, state, argv[0]);
   await prepareColors(ctx.io);
   try {
     if (argv.length === 0) {

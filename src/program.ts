@@ -14,7 +14,20 @@ export interface RunState {
   debug: boolean;
 }
 
-export function makeProgram(ctx: Context, state: RunState): Command {
+const COMMANDS = {
+  sms: makeSmsCommand,
+  mms: makeMmsCommand,
+  whatsapp: makeWhatsappCommand,
+  segments: makeSegmentsCommand,
+  status: makeStatusCommand,
+  sandbox: makeSandboxCommand,
+};
+
+/**
+ * `only` names the subcommand on the command line: just that one is built (start-up time in
+ * shell loops); otherwise all are, for top-level help and suggestions.
+ */
+export function makeProgram(ctx: Context, state: RunState, only?: string): Command {
   const run = async (action: () => Promise<number>, flags: SendFlags): Promise<void> => {
     state.json = flags.json === true;
     state.debug = flags.debug === true;
@@ -43,7 +56,8 @@ export function makeProgram(ctx: Context, state: RunState): Command {
 Credentials: PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or authId / authToken in .plivorc.
 Try it without an account:  plivo-send sms --sandbox --src 14155550100 --dst 14155550101 --text "Hello"`,
     );
-  for (const make of [makeSmsCommand, makeMmsCommand, makeWhatsappCommand, makeSegmentsCommand, makeStatusCommand, makeSandboxCommand]) {
+  const makers = only !== undefined && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only as keyof typeof COMMANDS]] : Object.values(COMMANDS);
+  for (const make of makers) {
     const cmd = make(ctx, run);
     cmd.exitOverride().configureOutput(output);
     cmd.showSuggestionAfterError(true);
