@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import got, { type Agents, type RequestError } from 'got';
+import got, { type Agents, type Got, type RequestError } from 'got';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { ApiError, AuthError, NetworkError, RateLimitError } from '../errors.js';
 import type { Credentials } from '../core/settings.js';
@@ -68,12 +68,25 @@ export class PlivoClient {
   readonly baseUrl: string;
   private readonly options: ClientOptions;
   private readonly agent: Agents;
+  private readonly http: Got;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: ClientOptions) {
     this.options = options;
     this.baseUrl = `${options.apiUrl}/v1/Account/${options.authId}/`;
     this.agent = makeAgents(options.apiUrl, options.env ?? {}, options.maxSockets ?? 10);
+    // Options merged once: got's per-call option merging was half of a batch's CPU per request.
+    this.http = got.extend({
+      prefixUrl: this.baseUrl,
+      username: options.authId,
+      password: options.authToken,
+      headers: { 'user-agent': `plivo-send/${options.version}`, accept: 'application/json' },
+      timeout: { lookup: 10_000, connect: 10_000, secureConnect: 10_000, request: (options.timeoutSeconds ?? 30) * 1000 },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      agent: this.agent,
+    });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -159,21 +172,9 @@ export class PlivoClient {
   }
 
   private async attempt(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Attempt> {
-    const timeoutMs = (this.options.timeoutSeconds ?? 30) * 1000;
     let response;
     try {
-      response = await got(this.baseUrl + path, {
-        method,
-        ...(body !== undefined ? { json: body } : {}),
-        username: this.options.authId,
-        password: this.options.authToken,
-        headers: { 'user-agent': `plivo-send/${this.options.version}`, accept: 'application/json' },
-        timeout: { lookup: 10_000, connect: 10_000, secureConnect: 10_000, request: timeoutMs },
-        retry: { limit: 0 },
-        throwHttpErrors: false,
-        followRedirect: false,
-        agent: this.agent,
-      });
+      response = await this.http(path, body !== undefined ? { method, json: body } : { method });
     } catch (error) {
       return classifyNetworkError(error as RequestError);
     }
