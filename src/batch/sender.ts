@@ -141,13 +141,20 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
           }
           buffer.put(notAttempted(prepared, state.abort));
         } else {
-          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch)
+          // The slot bounds requests on the network: it is freed as soon as the answer is in,
+          // while the outcome record is still being made durable (the result waits for that).
+          let freed = false;
+          const free = (): void => {
+            if (!freed) ctx.slots.release();
+            freed = true;
+          };
+          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch, free)
             .then((result) => {
               buffer.put(result);
               ctx.onRowDone();
             })
             .finally(() => {
-              ctx.slots.release();
+              free();
               tasks.delete(task);
             });
           tasks.add(task);
@@ -202,12 +209,14 @@ function notAttempted(p: Extract<PreparedRow, { ok: true }>, abort: Abort | unde
  * Sends one row: journal `inflight` (durable) → wait for the rate limiter → one attempt → journal
  * the outcome (durable) → result. Only 429 and connections that never opened are retried.
  */
-async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, stopBatch: (abort: Abort) => void): Promise<RowResult> {
+async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, stopBatch: (abort: Abort) => void, releaseSlot: () => void): Promise<RowResult> {
+  // releaseSlot is idempotent; the caller calls it again when the row is done, whatever happened.
   const body = message.body;
   const base = baseResult(row, message);
   let attempts = 0;
 
   const finish = async (result: RowResult, record: JournalRecord): Promise<RowResult> => {
+    releaseSlot();
     try {
       await ctx.journal?.write(record);
     } catch (error) {
