@@ -1,5 +1,6 @@
 /** Entry point: runs the program and turns its outcome into an exit code, in one place. */
 import { homedir } from 'node:os';
+import { isatty } from 'node:tty';
 import { CommanderError } from 'commander';
 import type { Context } from './context.js';
 import type { Io } from './io.js';
@@ -44,10 +45,20 @@ export async function main(): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
+  // stdin and stderr are built by Node on first access (a stream each): most runs never touch
+  // stdin, and stderr only on errors, so both are reached lazily; isatty() answers without them.
   const io: Io = {
     stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    stderr: {
+      write: (chunk: string) => process.stderr.write(chunk),
+      isTTY: isatty(2),
+      get columns() {
+        return process.stderr.columns;
+      },
+    },
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
     homedir: homedir(),
