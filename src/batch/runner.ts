@@ -93,6 +93,7 @@ export interface CheckItem {
   destinations: string[];
   dst: string;
   src: string | undefined;
+  type: string;
   since: Date;
 }
 
@@ -122,7 +123,7 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
         else if (state === RowState.inflight || state === RowState.unknown) {
           standing = 'check';
           const body = prepared.message.body;
-          toCheck.push({ row, destinations: prepared.message.destinations, dst: body.dst, src: body.src, since: index.attemptTime(row) });
+          toCheck.push({ row, destinations: prepared.message.destinations, dst: body.dst, src: body.src, type: body.type, since: index.attemptTime(row) });
         }
       }
       plan.add(prepared, standing);

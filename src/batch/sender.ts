@@ -70,8 +70,8 @@ export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, conc
         const exclude = sentTo.get(item.dst) ?? new Set<string>();
         const uuids: string[] = [];
         for (const dst of item.destinations) {
-          if (!(await ctx.limiter.acquire())) return;
-          const records = await ctx.client.findMessagesSince(dst, item.since, item.src);
+          // Every page of the lookup is a request under the rate limit.
+          const records = await ctx.client.findMessagesSince(dst, item.since, { src: item.src, type: item.type, beforeRequest: () => ctx.limiter.acquire() });
           const match = oldest(records.filter((r) => !exclude.has(r.message_uuid) && !claimed.has(r.message_uuid)));
           if (match) uuids.push(match.message_uuid);
         }

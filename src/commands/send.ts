@@ -134,7 +134,7 @@ async function sendChecked(client: PlivoClient, message: BuiltMessage, src: stri
     let found: string[] = [];
     try {
       for (const dst of message.destinations) {
-        const records = await client.findMessagesSince(dst, startedAt, src);
+        const records = await client.findMessagesSince(dst, startedAt, { src, type: message.body.type });
         found = found.concat(records.map((r) => r.message_uuid));
       }
     } catch {

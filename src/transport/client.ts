@@ -60,6 +60,17 @@ export interface ClientOptions extends Credentials {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export interface LookupOptions {
+  /** The sender: a numeric one must match the record's from_number. */
+  src?: string | undefined;
+  /** sms, mms or whatsapp: must match the record's message_type. */
+  type?: string | undefined;
+  /** Called before each page is requested (a rate limiter); false stops the check. */
+  beforeRequest?: () => Promise<boolean>;
+}
+
+const MAX_LOOKUP_PAGES = 25;
+
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 // A timeout in these phases fires before any byte of the request was written.
 const PRE_SEND_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect']);
@@ -130,28 +141,42 @@ export class PlivoClient {
    * Outbound messages to `dst` queued at or after `since`: how an attempt whose outcome is unknown
    * is checked before anything is sent again. The list filter's time zone is unconfirmed, so the
    * query window is widened by 14 hours and each record's own offset-bearing time is compared.
+   * Plivo lists newest first: paging stops at the first record older than `since`. A check that
+   * cannot finish (too many newer messages, or `beforeRequest` says stop) throws rather than
+   * answer "not found", since that answer leads to a re-send.
    */
-  async findMessagesSince(dst: string, since: Date, src?: string): Promise<MessageRecord[]> {
+  async findMessagesSince(dst: string, since: Date, { src, type, beforeRequest }: LookupOptions = {}): Promise<MessageRecord[]> {
     const from = new Date(since.getTime() - 14 * 3600_000);
+    // Two minutes of slack for clock skew between this machine and Plivo.
+    const oldest = since.getTime() - 120_000;
+    const numericSrc = src !== undefined && /^\d+$/.test(src) ? src : undefined;
     const found: MessageRecord[] = [];
-    for (let offset = 0; offset < 200; offset += 20) {
-      const page = await this.listMessages({
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+      if (beforeRequest && !(await beforeRequest())) throw new NetworkError(`The check of messages to ${dst} was stopped before it finished.`, 'unknown');
+      const list = await this.listMessages({
         to_number: dst,
         message_direction: 'outbound',
         message_time__gte: formatPlivoTime(from),
         limit: 20,
-        offset,
+        offset: page * 20,
       });
-      for (const record of page.objects) {
+      let reachedOlder = false;
+      for (const record of list.objects) {
         const at = parsePlivoTime(record.message_time);
-        // Two minutes of slack for clock skew between this machine and Plivo.
-        if (at !== undefined && at.getTime() < since.getTime() - 120_000) continue;
-        if (src !== undefined && record.from_number && record.from_number.replace(/\D/g, '') !== src.replace(/\D/g, '') && /^\d+$/.test(src)) continue;
+        if (at !== undefined && at.getTime() < oldest) {
+          reachedOlder = true;
+          continue;
+        }
+        if (numericSrc !== undefined && record.from_number && record.from_number.replace(/\D/g, '') !== numericSrc) continue;
+        if (type !== undefined && record.message_type && record.message_type !== type) continue;
         found.push(record);
       }
-      if (!page.meta.next || page.objects.length === 0) break;
+      if (reachedOlder || !list.meta.next || list.objects.length === 0) return found;
     }
-    return found;
+    throw new NetworkError(
+      `Plivo lists more than ${MAX_LOOKUP_PAGES * 20} messages to ${dst} since ${since.toISOString()}; cannot tell whether this one was queued.`,
+      'unknown',
+    );
   }
 
   private async getJson(path: string): Promise<unknown> {

@@ -86,7 +86,7 @@ describe('PlivoClient against a local server', () => {
     server.messages.push({ message_uuid: 'old', to_number: '14155550101', from_number: '14155550100', message_state: 'delivered', message_time: '2020-01-01 00:00:00+00:00', message_type: 'sms', error_code: '000' });
     server.messages.push({ message_uuid: 'new', to_number: '14155550101', from_number: '14155550100', message_state: 'queued', message_time: new Date().toISOString().replace('T', ' ').replace('Z', '+00:00'), message_type: 'sms', error_code: '000' });
     const c = client();
-    const found = await c.findMessagesSince('14155550101', new Date(Date.now() - 1000), '14155550100');
+    const found = await c.findMessagesSince('14155550101', new Date(Date.now() - 1000), { src: '14155550100', type: 'sms' });
     expect(found.map((r) => r.message_uuid)).toEqual(['new']);
     c.close();
   });
