@@ -40,10 +40,10 @@ function capitalize(s: string): string {
 
 /** The real process: stdio, environment, SIGINT. */
 export async function main(): Promise<void> {
-  // `plivo-send … | head`: a closed pipe ends the output, not the process with a stack trace.
+  // `plivo-send … | head`: a closed pipe drops the rest of the output; the command itself (a
+  // send, a batch and its journal) runs to its end rather than dying mid-request.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
   // stdin and stderr are built by Node on first access (a stream each): most runs never touch
   // stdin, and stderr only on errors, so both are reached lazily; isatty() answers without them.

@@ -26,7 +26,7 @@ export interface SendFlags extends CommonFlags {
   dryRun?: boolean;
   sandbox?: boolean;
   timeout?: number;
-  wait?: boolean | string;
+  wait?: boolean | number;
   // batch
   csv?: string;
   yes?: boolean;
@@ -59,12 +59,16 @@ export function positiveNumber(name: string, { integer = false, max }: { integer
   };
 }
 
+/** `--wait [seconds]`: bare means 60 s; checked when the command line is read, before any send. */
+export const WAIT_DEFAULT_SECONDS = 60;
+export const parseWait = positiveNumber('--wait');
+
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('--json', 'print JSON only on stdout (errors as JSON on stderr)')
     .option('--profile <name>', 'use a profile from the config file')
     .option('--config <path>', 'load this config file instead of searching for .plivorc')
-    .option('--debug', 'print stack traces and request details (never the auth token)');
+    .option('--debug', "print each request's method, URL and status, and stack traces (never the auth token)");
 }
 
 /** The sender, destination and delivery options every send command takes. */
@@ -85,7 +89,7 @@ export function addSendOptions(cmd: Command, { textHelp }: { textHelp: string })
     .option('--smart-encoding', 'replace look-alike characters (curly quotes, dashes…) when that makes the text GSM-7')
     .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
     .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
-    .option('--wait [seconds]', 'wait until the message reaches a final state (default 60 s)')
+    .option('--wait [seconds]', 'wait until the message reaches a final state (default 60 s)', parseWait)
     .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30)', positiveNumber('--timeout'));
   addCommonOptions(cmd);
   cmd

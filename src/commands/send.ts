@@ -3,7 +3,7 @@
  * Command files only gather their own content options and call `runSend`.
  */
 import type { Context } from '../context.js';
-import type { SendFlags } from './options.js';
+import { WAIT_DEFAULT_SECONDS, type SendFlags } from './options.js';
 import { Output, plural } from '../output.js';
 import { readTextOption } from '../input.js';
 import { NetworkError, ValidationError } from '../errors.js';
@@ -32,7 +32,7 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
       method: flags.method,
       log: flags.log,
       trackable: flags.trackable,
-      messageExpiry: flags.messageExpiry === undefined ? undefined : (flags.messageExpiry as unknown as number),
+      messageExpiry: flags.messageExpiry,
       dltEntityId: flags.dltEntityId,
       dltTemplateId: flags.dltTemplateId,
       dltTemplateCategory: flags.dltTemplateCategory,
@@ -91,12 +91,17 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
     const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
     try {
       const { response, recovered } = await sendChecked(client, message, settings.src);
-      printSent(out, response, message, recovered);
-      if (flags.wait !== undefined || sandbox) {
-        const uuids = response.message_uuid ?? [];
-        return await waitForFinalStates(client, uuids, out, waitSeconds(flags.wait, sandbox !== undefined));
+      if (flags.wait === undefined && !sandbox) {
+        printSent(out, response, message, recovered);
+        return 0;
       }
-      return 0;
+      // --wait (and --sandbox): follow each message to a final state. With --json the answer and
+      // the final records make one object, so stdout stays one JSON value.
+      if (!out.json) printSent(out, response, message, recovered);
+      const seconds = typeof flags.wait === 'number' ? flags.wait : sandbox && flags.wait === undefined ? 10 : WAIT_DEFAULT_SECONDS;
+      const waited = await waitForFinalStates(client, response.message_uuid ?? [], out, seconds, { print: !out.json });
+      if (out.json) printSent(out, { ...response, messages: waited.records }, message, recovered);
+      return waited.exitCode;
     } finally {
       client.close();
     }
@@ -114,6 +119,7 @@ export async function createClient(ctx: Context, credentials: Credentials, setti
     maxRetries: settings.retries,
     env: ctx.io.env,
     maxSockets,
+    onDebug: debug ? (line) => out.note(line) : undefined,
     onRetry: ({ attempt, delayMs, reason }) => {
       if (!out.json || debug) out.note(`Retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${reason}`);
     },
@@ -131,32 +137,28 @@ async function sendChecked(client: PlivoClient, message: BuiltMessage, src: stri
     return { response, recovered: false };
   } catch (error) {
     if (!(error instanceof NetworkError) || error.outcome !== 'unknown') throw error;
-    let found: string[] = [];
+    const found: string[] = [];
+    const missing: string[] = [];
     try {
       for (const dst of message.destinations) {
         const records = await client.findMessagesSince(dst, startedAt, { src, type: message.body.type });
-        found = found.concat(records.map((r) => r.message_uuid));
+        if (records.length === 0) missing.push(dst);
+        found.push(...records.map((r) => r.message_uuid));
       }
     } catch {
       throw new NetworkError(error.message, 'unknown', `${error.hint} Looking it up in Plivo's message list failed too: check the Plivo console's message logs for ${message.destinations.join(', ')} since ${startedAt.toISOString()}.`, error.details);
     }
-    if (found.length > 0) return { response: { message: 'message(s) queued', message_uuid: found }, recovered: true };
+    // Recovered only when every destination shows a message queued since the attempt; the
+    // answer is marked as not Plivo's own.
+    if (missing.length === 0) return { response: { message_uuid: found, recovered: true }, recovered: true };
+    const partly = found.length > 0 ? ` (found ${found.join(', ')} for the others)` : '';
     throw new NetworkError(
       error.message,
       'unknown',
-      `The message may still have been queued: Plivo's message list shows nothing to ${message.destinations.join(', ')} since ${startedAt.toISOString()} yet, but it can lag. Check again in a minute (Plivo console > Messaging > Logs) before re-sending.`,
+      `The message may still have been queued: Plivo's message list shows nothing to ${missing.join(', ')} since ${startedAt.toISOString()} yet${partly}, but it can lag. Check again in a minute (Plivo console > Messaging > Logs) before re-sending.`,
       error.details,
     );
   }
-}
-
-function waitSeconds(flag: boolean | string | undefined, sandbox: boolean): number {
-  if (typeof flag === 'string') {
-    const n = Number(flag);
-    if (!Number.isFinite(n) || n <= 0) throw new ValidationError([{ field: 'wait', message: `'${flag}' is not a number of seconds` }]);
-    return n;
-  }
-  return sandbox && flag === undefined ? 10 : 60;
 }
 
 function printDryRun(out: Output, request: ReturnType<typeof buildSendRequest>, message: BuiltMessage): void {

@@ -1,6 +1,6 @@
 /** The status command's action: Plivo's record of each message, or --wait until final. */
 import type { Context } from '../context.js';
-import type { SendFlags } from './options.js';
+import { WAIT_DEFAULT_SECONDS, type SendFlags } from './options.js';
 import { Output } from '../output.js';
 import { requireCredentials } from '../core/settings.js';
 import { createClient, loadSettings } from './send.js';
@@ -14,8 +14,7 @@ export async function runStatus(ctx: Context, uuids: string[], flags: SendFlags)
   const client = await createClient(ctx, requireCredentials(settings), settings, out, flags.debug === true);
   try {
     if (flags.wait !== undefined) {
-      const seconds = typeof flags.wait === 'string' ? Number(flags.wait) : 60;
-      return await waitForFinalStates(client, uuids, out, Number.isFinite(seconds) && seconds > 0 ? seconds : 60);
+      return (await waitForFinalStates(client, uuids, out, typeof flags.wait === 'number' ? flags.wait : WAIT_DEFAULT_SECONDS)).exitCode;
     }
     for (const uuid of uuids) {
       const record = await client.getMessage(uuid);

@@ -11,7 +11,13 @@ const SUCCESS_STATES = new Set(['delivered', 'read', 'received']);
  * Exit code: 0 when every message was delivered (or read), 1 when any failed or was undelivered,
  * 3 when some were still not final after `seconds`.
  */
-export async function waitForFinalStates(client: PlivoClient, uuids: string[], out: Output, seconds: number, intervalMs = 1000): Promise<number> {
+export async function waitForFinalStates(
+  client: PlivoClient,
+  uuids: string[],
+  out: Output,
+  seconds: number,
+  { print = true, intervalMs = 1000 }: { print?: boolean; intervalMs?: number } = {},
+): Promise<{ exitCode: number; records: MessageRecord[] }> {
   const deadline = Date.now() + seconds * 1000;
   const pending = new Set(uuids);
   const finals = new Map<string, MessageRecord>();
@@ -22,7 +28,7 @@ export async function waitForFinalStates(client: PlivoClient, uuids: string[], o
       if (FINAL_STATES.has(record.message_state)) {
         pending.delete(uuid);
         finals.set(uuid, record);
-        printState(out, record);
+        if (print) printState(out, record);
       }
     }
     if (pending.size === 0) break;
@@ -32,8 +38,9 @@ export async function waitForFinalStates(client: PlivoClient, uuids: string[], o
   for (const uuid of pending) {
     out.warn(`${uuid} is not final after ${seconds} s; check later with: plivo-send status ${uuid}`);
   }
-  if (pending.size > 0) return ExitCode.network;
-  return [...finals.values()].every((r) => SUCCESS_STATES.has(r.message_state)) ? ExitCode.ok : ExitCode.invalid;
+  const records = uuids.flatMap((uuid) => finals.get(uuid) ?? []);
+  if (pending.size > 0) return { exitCode: ExitCode.network, records };
+  return { exitCode: records.every((r) => SUCCESS_STATES.has(r.message_state)) ? ExitCode.ok : ExitCode.invalid, records };
 }
 
 export function printState(out: Output, record: MessageRecord): void {

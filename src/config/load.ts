@@ -3,6 +3,7 @@
  * to the home directory, then `$XDG_CONFIG_HOME/plivo/`; or exactly the file given by --config.
  */
 import { stat } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 import { parseConfigFile, type ConfigFile } from '../core/settings.js';
@@ -35,11 +36,15 @@ export interface LoadConfigOptions {
 }
 
 export async function loadConfig({ cwd, homedir, path }: LoadConfigOptions): Promise<LoadedConfig> {
+  // Up to the home directory; from a directory outside it (/tmp, a CI checkout), only that
+  // directory: a config file in a shared parent could redirect the credentials elsewhere.
+  const fromHome = relative(homedir, cwd);
+  const inHome = !fromHome.startsWith('..') && !isAbsolute(fromHome);
   const explorer = cosmiconfig('plivo', {
     searchPlaces: SEARCH_PLACES,
     mergeSearchPlaces: false,
     searchStrategy: 'global',
-    stopDir: homedir,
+    stopDir: inHome ? homedir : cwd,
     cache: false,
   });
   let result;

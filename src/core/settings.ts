@@ -19,7 +19,8 @@ const settingsShape = {
   method: z.string(),
   log: z.union([z.string(), z.boolean()]),
   trackable: z.boolean(),
-  messageExpiry: z.number().int(),
+  // A string when it comes from --message-expiry; buildMessage checks either form.
+  messageExpiry: z.union([z.number().int(), z.string()]),
   dltEntityId: z.union([z.string(), z.number()]).transform(String),
   dltTemplateId: z.union([z.string(), z.number()]).transform(String),
   dltTemplateCategory: z.string(),
@@ -115,13 +116,17 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Checks the API origin: https anywhere, plain http only for loopback hosts. */
 export function normalizeApiUrl(raw: string, source: Source): string {
-  const where = source === 'env' ? 'PLIVO_API_URL' : source === 'flag' ? '--api-url' : 'apiUrl';
+  const where = source === 'env' ? 'PLIVO_API_URL' : 'apiUrl';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${where} '${raw}' is not a URL.`, `Use an origin such as ${DEFAULT_API_URL}.`);
+    throw new ConfigError(`${where} is not a URL.`, `Use an origin such as ${DEFAULT_API_URL}.`);
   }
+  if (url.username || url.password) {
+    throw new ConfigError(`${where} must not hold a user name or password.`, 'Give credentials as PLIVO_AUTH_ID / PLIVO_AUTH_TOKEN or authId / authToken.');
+  }
+  raw = url.origin + url.pathname;
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
     throw new ConfigError(
       `${where} '${raw}' uses plain http to a host that is not this machine; credentials would travel unencrypted.`,
@@ -154,8 +159,10 @@ export function requireCredentials(settings: Settings): Credentials {
   }
   const authId = settings.authId!;
   if (!AUTH_ID.test(authId)) {
+    // Not echoed in full: a token pasted in the wrong place must not be printed.
+    const shown = authId.length > 4 ? `${authId.slice(0, 2)}… (${authId.length} characters)` : `'${authId}'`;
     throw new ConfigError(
-      `Auth ID '${authId}' (from ${describeSource(settings.sources.authId)}) does not look like a Plivo Auth ID.`,
+      `The Auth ID ${shown} from ${describeSource(settings.sources.authId)} does not look like a Plivo Auth ID.`,
       'A Plivo Auth ID is MA or SA followed by 18 capital letters and digits; copy it from the Plivo console.',
       ExitCode.auth,
     );

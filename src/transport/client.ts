@@ -57,6 +57,8 @@ export interface ClientOptions extends Credentials {
   /** Concurrent sockets (batch mode raises it). */
   maxSockets?: number;
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /** --debug: one line per request (method, URL, outcome, time); never headers or the token. */
+  onDebug?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -198,11 +200,16 @@ export class PlivoClient {
 
   private async attempt(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Attempt> {
     let response;
+    const started = this.options.onDebug ? performance.now() : 0;
+    const debug = (outcome: string) => this.options.onDebug?.(`${method} ${this.baseUrl}${path} → ${outcome} (${Math.round(performance.now() - started)} ms)`);
     try {
       response = await this.http(path, body !== undefined ? { method, json: body } : { method });
     } catch (error) {
-      return classifyNetworkError(error as RequestError);
+      const attempt = classifyNetworkError(error as RequestError);
+      debug(`${attempt.kind}: ${attempt.message}`);
+      return attempt;
     }
+    debug(String(response.statusCode));
     const status = response.statusCode;
     const parsed = parseBody(response.body);
     if (status >= 200 && status < 300) return { kind: 'accepted', status, response: (parsed ?? {}) as PlivoResponse };
@@ -214,7 +221,7 @@ export class PlivoClient {
   }
 }
 
-export function classifyNetworkError(error: RequestError): Attempt {
+export function classifyNetworkError(error: RequestError): Extract<Attempt, { kind: 'not-sent' | 'unknown' }> {
   const code = error.code ?? 'ERR_UNKNOWN';
   const event = (error as RequestError & { event?: string }).event;
   if (error.name === 'TimeoutError') {
@@ -222,6 +229,8 @@ export function classifyNetworkError(error: RequestError): Attempt {
     return { kind: 'unknown', code: 'ETIMEDOUT', message: 'no answer before the timeout' };
   }
   if (CONNECT_FAILURES.has(code)) return { kind: 'not-sent', code, message: `${code}: ${error.message}` };
+  // hpagent's own errors: the proxy refused or did not answer the CONNECT, so no tunnel and no request.
+  if (/^Bad response: \d+$|^Proxy timeout$/.test(error.message)) return { kind: 'not-sent', code: 'EPROXY', message: `the proxy did not open a tunnel (${error.message})` };
   return { kind: 'unknown', code, message: `${code}: ${error.message}` };
 }
 
@@ -326,6 +335,8 @@ export function proxyFor(apiUrl: string, env: Record<string, string | undefined>
   const url = new URL(apiUrl);
   const proxy = url.protocol === 'https:' ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   if (!proxy) return undefined;
+  // This machine is never reached through a proxy (the sandbox, local tests).
+  if (/^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname)) return undefined;
   const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const host = url.hostname.toLowerCase();
   for (const entry of noProxy) {

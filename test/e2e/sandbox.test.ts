@@ -64,11 +64,17 @@ describe('sandbox and status (spawned binaries)', () => {
     expect(out.stderr).toMatch(/no real message leaves this machine/);
   });
 
-  it('--sandbox --json: stdout holds Plivo\'s answer and the final record, JSON only', async () => {
+  it('--sandbox --json: stdout holds one JSON object, Plivo\'s answer with the final records', async () => {
     const out = await runBin(['whatsapp', '--sandbox', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hi', '--json']);
     expect(out.code, out.stderr).toBe(0);
-    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines[0]).toMatchObject({ message: 'message(s) queued' });
+    const lines = out.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const answer = JSON.parse(lines[0]!) as { message: string; message_uuid: string[]; messages: Array<{ message_uuid: string; message_state: string }> };
+    expect(answer.message).toBe('message(s) queued');
+    expect(answer.messages.map((m) => m.message_uuid)).toEqual(answer.message_uuid);
+    expect(['delivered', 'read']).toContain(answer.messages[0]!.message_state);
+  });
+});
     expect(['delivered', 'read']).toContain(lines[1]!.message_state);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
 import { cleanEnv, runBin } from '../helpers/spawn.js';
@@ -288,5 +289,79 @@ describe('configuration file', () => {
     const out = await runBin(SEND, { env: e });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/authID: is not a known key/);
+  });
+});
+
+describe('review fixes', () => {
+  it('--wait with a bad value is refused before anything is sent', async () => {
+    const out = await runBin([...SEND, '--wait', 'abc'], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/--wait must be a positive number/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('status --timeout with a bad value is a usage error', async () => {
+    const out = await runBin(['status', 'abc', '--timeout', 'soon'], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/--timeout must be a positive number/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a lost answer counts as sent only when every destination shows a message since the attempt', async () => {
+    server.script({ status: 500 });
+    // Only the first number gets a message in the list.
+    server.messages.push({ message_uuid: 'm-1', to_number: '14155550101', from_number: '14155550100', message_state: 'queued', message_time: new Date().toISOString().replace('T', ' ').replace('Z', '+00:00'), message_type: 'sms', error_code: '000' });
+    const out = await runBin(['sms', '--src', '14155550100', '--dst', '14155550101<14155550102', '--text', 'hi'], { env });
+    expect(out.code).toBe(3);
+    expect(out.stderr).toMatch(/shows nothing to 14155550102 .*found m-1 for the others/);
+  });
+
+  it('a recovered answer says so in --json', async () => {
+    server.script({ reset: 'after-accept' });
+    const out = await runBin([...SEND, '--json'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ message_uuid: [server.messages[0]!.message_uuid], recovered: true });
+  });
+
+  it('a message of another type to the same number is not taken for this one', async () => {
+    server.script({ status: 503 });
+    server.messages.push({ message_uuid: 'wa-1', to_number: '14155550101', from_number: '14155550100', message_state: 'queued', message_time: new Date().toISOString().replace('T', ' ').replace('Z', '+00:00'), message_type: 'whatsapp', error_code: '000' });
+    const out = await runBin(SEND, { env });
+    expect(out.code).toBe(3);
+  });
+
+  it('--debug prints each request without the token', async () => {
+    const out = await runBin([...SEND, '--debug'], { env });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(new RegExp(`POST ${server.url}/v1/Account/${AUTH_ID}/Message/ → 202 \\(\\d+ ms\\)`));
+    expectNoToken(out);
+  });
+
+  it('an Auth ID of the wrong shape is not echoed in full (it may be a token in the wrong place)', async () => {
+    const out = await runBin(SEND, { env: { ...env, PLIVO_AUTH_ID: AUTH_TOKEN } });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/The Auth ID se… \(\d+ characters\) from the environment does not look like a Plivo Auth ID/);
+    expectNoToken(out);
+  });
+
+  it('an API URL with a user name or password is refused without echoing it', async () => {
+    const out = await runBin(SEND, { env: { ...env, PLIVO_API_URL: 'https://user:s3cret@api.plivo.com' } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/PLIVO_API_URL must not hold a user name or password/);
+    expect(out.stderr).not.toContain('s3cret');
+  });
+
+  it('outside the home directory, config files in parent directories are not read', async () => {
+    const e = cleanEnv();
+    const outside = mkdtempSync(join(tmpdir(), 'plivo-send-outside-'));
+    const nested = join(outside, 'a', 'b');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(outside, '.plivorc'), JSON.stringify({ apiUrl: 'https://elsewhere.example' }));
+    let out = await runBin([...SEND, '--dry-run', '--json'], { env: e, cwd: nested });
+    expect(JSON.parse(out.stdout).url).toMatch(/^https:\/\/api\.plivo\.com\//);
+    // The working directory itself is still searched.
+    writeFileSync(join(nested, '.plivorc'), JSON.stringify({ apiUrl: 'https://here.example' }));
+    out = await runBin([...SEND, '--dry-run', '--json'], { env: e, cwd: nested });
+    expect(JSON.parse(out.stdout).url).toMatch(/^https:\/\/here\.example\//);
   });
 });
