@@ -75,6 +75,3 @@ describe('sandbox and status (spawned binaries)', () => {
     expect(['delivered', 'read']).toContain(answer.messages[0]!.message_state);
   });
 });
-    expect(['delivered', 'read']).toContain(lines[1]!.message_state);
-  });
-});
