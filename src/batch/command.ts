@@ -4,7 +4,7 @@
  * passes (runner.ts, sender.ts) everything they need.
  */
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Context } from '../context.js';
@@ -27,12 +27,15 @@ import { LineWriter, ResultsFile, resultObject, type RowResult } from './results
 import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from './limiter.js';
 import { startProgress, type Progress } from './progress.js';
 import { resumeCommand } from './resume.js';
+import { lockJournal } from './lock.js';
 
 export const DEFAULT_RATE = 60;
 export const DEFAULT_CONCURRENCY = 10;
 export const MAX_CONCURRENCY = 100;
 /** After the first Ctrl-C, requests in flight get this long to finish. */
 export const GRACE_MS = 10_000;
+/** Retries of a row's 429 / connection refused when the `retries` setting is not given. */
+export const DEFAULT_RETRIES = 4;
 
 export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions, out: Output): Promise<number> {
   const csv = flags.csv!;
@@ -150,12 +153,44 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
   };
 
   const resultsPath = flags.results === undefined ? undefined : resolve(ctx.io.cwd, flags.results);
-  if (resultsPath !== undefined && (resultsPath === journalPath || (!run.batch.input.isStdin && resultsPath === resolve(ctx.io.cwd, flags.csv!)))) {
-    throw new UsageError(`--results ${flags.results} would overwrite the ${resultsPath === journalPath ? 'journal' : 'CSV'}.`, 'Give --results a path of its own.');
+  const others: Array<[string | undefined, string]> = [
+    [journalPath, 'journal'],
+    [journalPath && `${journalPath}.lock`, "journal's lock file"],
+    [run.batch.input.isStdin ? undefined : resolve(ctx.io.cwd, flags.csv!), 'CSV'],
+  ];
+  const clobbers = resultsPath === undefined ? undefined : others.find(([path]) => path === resultsPath)?.[1];
+  if (clobbers !== undefined) {
+    throw new UsageError(`--results ${flags.results} would overwrite the ${clobbers}.`, 'Give --results a path of its own.');
   }
 
+  // One run per journal for the whole run: a second run would send the same rows again.
+  const lock = journalPath === undefined ? undefined : await lockJournal(journalPath, { shownAs: flags.journal });
+  try {
+    if (lock?.tookOver) {
+      const who = lock.tookOver.pid === undefined ? 'a run' : `pid ${lock.tookOver.pid}`;
+      out.warn(`Took over the lock file ${flags.journal!}.lock left by ${who}, which is no longer running (it crashed or was killed).`);
+    }
+    return await sendLocked(run, credentials, sandbox, settings, header, journalPath, resultsPath);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function sendLocked(
+  run: BatchRun,
+  credentials: Credentials,
+  sandbox: boolean,
+  settings: Settings,
+  header: JournalHeader,
+  journalPath: string | undefined,
+  resultsPath: string | undefined,
+): Promise<number> {
+  const { ctx, out, flags } = run;
   let loaded: LoadedJournal | undefined;
+  /** When the journal was last written to, before this run appends anything. */
+  let journalWrittenAt = 0;
   if (flags.resume && journalPath) {
+    journalWrittenAt = await lastModified(journalPath);
     loaded = await loadJournal(journalPath);
     checkJournalHeader(loaded.header, header, sandbox, flags.journal!);
   } else if (journalPath && (await exists(journalPath))) {
@@ -227,11 +262,12 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
       halt: run.halt,
       hardStop: run.hardStop,
       graceMs: GRACE_MS,
+      maxAttempts: (settings.retries ?? DEFAULT_RETRIES) + 1,
       emit,
       ready,
       onRowDone: () => progress?.update(++done),
     };
-    if (pass.toCheck.length > 0) await settleUnknowns(pass.toCheck, run);
+    if (pass.toCheck.length > 0) await settleUnknowns(pass.toCheck.length, journalWrittenAt, run);
     const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx, run.concurrency) : new Map();
     const result = await runSendPass(run.batch, sendCtx, resolutions, run.interrupted);
     progress?.stop();
@@ -239,7 +275,7 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
     await results?.close();
     results = undefined;
 
-    printSummary(run, summary, plan, result.rows);
+    printSummary(run, summary, plan);
     const resumable = journalPath !== undefined;
     if (result.interrupted) {
       printResumeHint(run, resumable, 'The batch was interrupted.');
@@ -294,6 +330,15 @@ function openResults(path: string, given: string): ResultsFile {
   }
 }
 
+/** The file's mtime in ms; 0 when it cannot be read (loadJournal then says why). */
+async function lastModified(path: string): Promise<number> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -339,23 +384,31 @@ async function ask(io: Io, question: string, halt: StopSignal): Promise<string |
 class Summary {
   rows = 0;
   sent = 0;
+  /** Failed rows, besides those not reached. */
   failed = 0;
   invalid = 0;
   unknown = 0;
+  /** Rows a Ctrl-C came before (reported `failed`, "not sent"). */
+  notReached = 0;
   units = 0;
   notSent: RowResult[] = [];
 
   add(r: RowResult): void {
     this.rows++;
+    if (r.notReached) {
+      this.notReached++;
+      return;
+    }
     this[r.status]++;
     if (r.status === 'sent') this.units += r.units ?? 0;
     else if (this.notSent.length < 10) this.notSent.push(r);
   }
 }
 
-function printSummary(run: BatchRun, s: Summary, plan: Plan, reached: number): void {
+function printSummary(run: BatchRun, s: Summary, plan: Plan): void {
   const { out, flags } = run;
-  const notReached = plan.rows - reached;
+  // Every row gets a result (after a Ctrl-C too); any that did not would count as not reached.
+  const notReached = s.notReached + Math.max(0, plan.rows - s.rows);
   if (out.json) {
     out.note(JSON.stringify({ summary: { rows: plan.rows, sent: s.sent, failed: s.failed, invalid: s.invalid, unknown: s.unknown, units: s.units, not_reached: notReached } }));
     return;
@@ -367,7 +420,7 @@ function printSummary(run: BatchRun, s: Summary, plan: Plan, reached: number): v
     out.line(`  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`);
   }
   for (const r of s.notSent) out.line(`  row ${r.row} ${r.status}: ${r.error ?? ''}`);
-  const more = s.rows - s.sent - s.notSent.length;
+  const more = s.rows - s.sent - s.notReached - s.notSent.length;
   if (more > 0) out.line(`  … and ${more.toLocaleString('en-US')} more not sent${flags.results ? '' : ' (add --results <file> to list every row)'}`);
   if (flags.results) out.line(`  Results: ${flags.results}`);
   if (s.unknown > 0) {
@@ -389,14 +442,19 @@ function printResumeHint(run: BatchRun, resumable: boolean, lead?: string): void
 
 /**
  * A request cut off by a crash may still be on its way through Plivo: its message would be missing
- * from the list for a moment and then be sent twice. So the lookups wait until the newest unknown
- * attempt is older than the request timeout (at most 30 s), the longest such a request could last.
+ * from the list for a moment and then be sent twice. So the lookups wait until the journal's last
+ * write (taken before this run wrote anything: the crash or stop came after it) is older than the
+ * request timeout (at most 30 s), the longest such a request could last. A row's `inflight` time
+ * would not do: it is written before the rate limiter's wait and any retries and backoff, so its
+ * request may have gone out long after it.
  */
-async function settleUnknowns(items: Array<{ since: Date }>, run: BatchRun): Promise<void> {
-  let newest = 0;
-  for (const item of items) newest = Math.max(newest, item.since.getTime());
-  const waitMs = newest + run.settleMs - Date.now();
+export function settleWaitMs(journalWrittenAt: number, settleMs: number, now: number): number {
+  return Math.max(0, journalWrittenAt + settleMs - now);
+}
+
+async function settleUnknowns(count: number, journalWrittenAt: number, run: BatchRun): Promise<void> {
+  const waitMs = settleWaitMs(journalWrittenAt, run.settleMs, Date.now());
   if (waitMs <= 0) return;
-  run.out.note(`Waiting ${Math.ceil(waitMs / 1000)} s before checking ${items.length} unknown row(s) in Plivo's message list, so that requests cut off earlier have landed.`);
+  run.out.note(`Waiting ${Math.ceil(waitMs / 1000)} s before checking ${count} unknown row(s) in Plivo's message list, so that requests cut off earlier have landed.`);
   await systemClock.sleep(waitMs, run.halt);
 }

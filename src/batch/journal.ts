@@ -158,8 +158,8 @@ export const RowState = { none: 0, inflight: 1, sent: 2, failed: 3, unknown: 4 }
 export type RowState = (typeof RowState)[keyof typeof RowState];
 
 /**
- * What a journal says about each row, in typed arrays indexed by row (about 33 bytes a row:
- * 1,000,000 rows take ~33 MB), not objects. The uuids of a sent row stay in the file: the index
+ * What a journal says about each row, in typed arrays indexed by row (about 34 bytes a row:
+ * 1,000,000 rows take ~34 MB), not objects. The uuids of a sent row stay in the file: the index
  * keeps the byte range of its `sent` record and `readSent` reads it back when needed.
  */
 export class JournalIndex {
@@ -167,7 +167,12 @@ export class JournalIndex {
   private hashHi = new Uint32Array(1024);
   private hashLo = new Uint32Array(1024);
   private at = new Float64Array(1024);
+  /**
+   * The row's destination: hash32 of its number; for a row to several numbers (`multi`), a 32-bit
+   * Bloom signature of all of them (see `numberBits`).
+   */
   private dstHash = new Uint32Array(1024);
+  private multi = new Uint8Array(1024);
   private sentOffset = new Float64Array(1024);
   private sentLength = new Uint32Array(1024);
   /** Highest row number the journal mentions. */
@@ -195,6 +200,7 @@ export class JournalIndex {
     this.hashLo = grow(this.hashLo, (n) => new Uint32Array(n));
     this.at = grow(this.at, (n) => new Float64Array(n));
     this.dstHash = grow(this.dstHash, (n) => new Uint32Array(n));
+    this.multi = grow(this.multi, (n) => new Uint8Array(n));
     this.sentOffset = grow(this.sentOffset, (n) => new Float64Array(n));
     this.sentLength = grow(this.sentLength, (n) => new Uint32Array(n));
   }
@@ -211,7 +217,15 @@ export class JournalIndex {
         this.hashHi[row] = parseInt(record.hash.slice(0, 8), 16) >>> 0;
         this.hashLo[row] = parseInt(record.hash.slice(8, 16), 16) >>> 0;
         this.at[row] = Date.parse(record.at);
-        this.dstHash[row] = hash32(record.dst);
+        if (record.dst.includes('<')) {
+          let signature = 0;
+          for (const number of record.dst.split('<')) signature |= numberBits(hash32(number));
+          this.dstHash[row] = signature >>> 0;
+          this.multi[row] = 1;
+        } else {
+          this.dstHash[row] = hash32(record.dst);
+          this.multi[row] = 0;
+        }
         break;
       case 'sent':
         this.state[row] = RowState.sent;
@@ -251,27 +265,37 @@ export class JournalIndex {
   }
 
   /**
-   * Uuids of the journalled sent rows to each of `dsts` (one scan of the index): a resume lookup
-   * must not take another row's message to the same number for the row it checks.
+   * Uuids of the journalled sent rows to each of `numbers` (single numbers; one scan of the
+   * index): a resume lookup must not take another row's message to the same number for the row
+   * it checks, and a row to `A<B` has a message to A just as a row to `A` does.
    */
-  uuidsSentTo(dsts: readonly string[]): Map<string, Set<string>> {
+  uuidsSentTo(numbers: readonly string[]): Map<string, Set<string>> {
     const byHash = new Map<number, string[]>();
-    for (const dst of new Set(dsts)) {
-      const h = hash32(dst);
-      byHash.set(h, [...(byHash.get(h) ?? []), dst]);
+    const bits: Array<{ mask: number; number: string }> = [];
+    for (const number of new Set(numbers)) {
+      const h = hash32(number);
+      byHash.set(h, [...(byHash.get(h) ?? []), number]);
+      bits.push({ mask: numberBits(h), number });
     }
-    const found = new Map<string, Set<string>>(dsts.map((d) => [d, new Set<string>()]));
+    const found = new Map<string, Set<string>>(numbers.map((d) => [d, new Set<string>()]));
     for (let row = 1; row <= this.maxRow; row++) {
       if (this.state[row] !== RowState.sent) continue;
-      const candidates = byHash.get(this.dstHash[row]!);
-      if (candidates === undefined) continue;
-      // A hash collision only adds uuids of messages to other numbers, which a lookup of `dst`
-      // never returns: harmless.
+      const h = this.dstHash[row]!;
+      // A false match (a hash collision, or a Bloom signature that happens to hold a number's
+      // bits) only adds uuids of messages to other numbers, which a lookup of that number never
+      // returns: harmless. A row's own numbers always match.
+      const candidates = this.multi[row] === 1 ? bits.filter((b) => (h & b.mask) >>> 0 === b.mask).map((b) => b.number) : byHash.get(h);
+      if (candidates === undefined || candidates.length === 0) continue;
       const { uuids } = this.readSent(row);
-      for (const dst of candidates) for (const uuid of uuids) found.get(dst)!.add(uuid);
+      for (const number of candidates) for (const uuid of uuids) found.get(number)!.add(uuid);
     }
     return found;
   }
+}
+
+/** A number's three bits in a row's 32-bit Bloom signature, from its hash32. */
+function numberBits(h: number): number {
+  return ((1 << (h & 31)) | (1 << ((h >>> 5) & 31)) | (1 << ((h >>> 10) & 31))) >>> 0;
 }
 
 export interface LoadedJournal {

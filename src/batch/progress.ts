@@ -18,10 +18,11 @@ interface Spinner {
   stop(): unknown;
 }
 
-export async function startProgress(out: Output, total: number): Promise<Progress> {
-  const started = Date.now();
+/** `now` is the clock (tests pass a fake). */
+export async function startProgress(out: Output, total: number, now: () => number = Date.now): Promise<Progress> {
+  const started = now();
   const describe = (done: number): { text: string; rate: number; eta: number | undefined } => {
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
     const eta = rate > 0 ? (total - done) / rate : undefined;
     const text = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows · ${rate.toFixed(1)}/s${eta !== undefined && done < total ? ` · ETA ${formatDuration(eta)}` : ''}`;
@@ -34,32 +35,40 @@ export async function startProgress(out: Output, total: number): Promise<Progres
     const spinner: Spinner = ora({ text: `Sending 0/${total.toLocaleString('en-US')} rows`, stream: out.io.stderr as NodeJS.WritableStream, discardStdin: false });
     spinner.start();
     let last = 0;
+    let stopped = false;
     return {
       update(done) {
-        const now = Date.now();
-        if (now - last < 100 && done < total) return;
-        last = now;
+        if (stopped) return;
+        const at = now();
+        if (at - last < 100 && done < total) return;
+        last = at;
         spinner.text = `Sending ${describe(done).text}`;
       },
-      stop: () => void spinner.stop(),
+      stop() {
+        stopped = true;
+        spinner.stop();
+      },
     };
   }
 
   let lastAt = started;
   let lastTenth = 0;
+  // After a Ctrl-C the rows still finishing must not print between "Stopping" and the summary.
+  let stopped = false;
   return {
     update(done) {
-      const now = Date.now();
+      if (stopped) return;
+      const at = now();
       const tenth = total > 0 ? Math.floor((done * 10) / total) : 10;
-      if (now - lastAt < 5000 && tenth === lastTenth) return;
+      if (at - lastAt < 5000 && tenth === lastTenth) return;
       // A batch that is over within a second needs no progress; the summary follows at the end.
-      if (done >= total || now - started < 1000) return;
-      lastAt = now;
+      if (done >= total || at - started < 1000) return;
+      lastAt = at;
       lastTenth = tenth;
       const { text, rate, eta } = describe(done);
       if (out.json) out.note(JSON.stringify({ progress: { done, total, rate: Math.round(rate * 10) / 10, eta_seconds: eta === undefined ? null : Math.round(eta) } }));
       else out.note(`plivo-send: ${text}`);
     },
-    stop: () => undefined,
+    stop: () => void (stopped = true),
   };
 }

@@ -21,6 +21,8 @@ export interface RowResult {
   error?: string;
   /** Billing units (segments × destinations for SMS), for the summary; not printed. */
   units?: number;
+  /** Not sent because a Ctrl-C came before the row was reached, for the summary; not printed. */
+  notReached?: true;
 }
 
 /** The printed fields, in a stable order. */

@@ -13,8 +13,6 @@ import { ReorderBuffer, type RowResult } from './results.js';
 import type { Clock, Limiter, Semaphore, StopSignal } from './limiter.js';
 import { openRows, type BatchInput, type CheckItem } from './runner.js';
 
-/** Tries per row for 429 and connections that never opened, the only safe retries. */
-export const MAX_ATTEMPTS = 5;
 /** How far the reorder buffer may run ahead of the oldest unfinished row. */
 export const MAX_AHEAD = 10_000;
 
@@ -33,6 +31,11 @@ export interface SendContext {
   hardStop: StopSignal;
   /** Milliseconds to wait for requests in flight after the first Ctrl-C. */
   graceMs: number;
+  /**
+   * Tries per row for 429 and connections that never opened, the only safe retries: the
+   * `retries` setting + 1.
+   */
+  maxAttempts: number;
   emit: (result: RowResult) => void;
   /** Awaited between rows: output backpressure. */
   ready: () => Promise<void> | undefined;
@@ -46,7 +49,7 @@ export interface SendPassResult {
   interrupted: boolean;
   /** Set when an error made every further request pointless or unsafe. */
   abort: Abort | undefined;
-  /** Rows that got a result. */
+  /** Rows reached before the pass stopped (after a Ctrl-C the rest are reported not reached). */
   rows: number;
 }
 
@@ -61,15 +64,17 @@ export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' }
 export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, concurrency: number): Promise<Map<number, Resolution>> {
   const resolutions = new Map<number, Resolution>();
   const claimed = new Set<string>();
-  const sentTo = ctx.index?.uuidsSentTo(items.map((item) => item.dst)) ?? new Map<string, Set<string>>();
+  // Keyed by single number: a row to A<B and a row to A both have messages in A's list.
+  const sentTo = ctx.index?.uuidsSentTo(items.flatMap((item) => item.destinations)) ?? new Map<string, Set<string>>();
+  const none = new Set<string>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && !ctx.halt.stopped) {
       const item = items[next++]!;
       try {
-        const exclude = sentTo.get(item.dst) ?? new Set<string>();
         const uuids: string[] = [];
         for (const dst of item.destinations) {
+          const exclude = sentTo.get(dst) ?? none;
           // Every page of the lookup is a request under the rate limit.
           const records = await ctx.client.findMessagesSince(dst, item.since, { src: item.src, type: item.type, beforeRequest: () => ctx.limiter.acquire() });
           const match = oldest(records.filter((r) => !exclude.has(r.message_uuid) && !claimed.has(r.message_uuid)));
@@ -114,19 +119,21 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
     state.abort ??= abort;
     ctx.halt.stop();
   };
-  let lastRow = 0;
+  let reached = 0;
   try {
-    for (let row = 1; ; row++) {
+    let row = 1;
+    /** A row read, but not taken, when Ctrl-C came. */
+    let untaken: PreparedRow | undefined;
+    for (; ; row++) {
       if (isInterrupted()) break;
       const cells = await csv.next();
       if (cells === undefined) break;
-      lastRow = row;
       const prepared = prepareRow(spec, row, cells);
       const early = settledResult(prepared, ctx.index, resolutions);
       if (early || !prepared.ok) buffer.put(early!);
       else if (state.abort || ctx.halt.stopped) {
         if (isInterrupted()) {
-          lastRow = row - 1;
+          untaken = prepared;
           break;
         }
         buffer.put(notAttempted(prepared, state.abort));
@@ -136,7 +143,7 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
         if (!gotSlot || ctx.halt.stopped) {
           if (gotSlot) ctx.slots.release();
           if (isInterrupted()) {
-            lastRow = row - 1;
+            untaken = prepared;
             break;
           }
           buffer.put(notAttempted(prepared, state.abort));
@@ -148,7 +155,10 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
             if (!freed) ctx.slots.release();
             freed = true;
           };
-          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch, free)
+          const progress: RowProgress = { attempts: 0, journalled: false };
+          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch, free, progress)
+            // A bug must not lose the row (and, through the reorder buffer, every row after it).
+            .catch((error: unknown) => unexpectedFailure(prepared.row, prepared.message, error, progress, ctx, stopBatch))
             .then((result) => {
               buffer.put(result);
               ctx.onRowDone();
@@ -160,21 +170,45 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
           tasks.add(task);
         }
       }
+      reached = row;
       const wait = ctx.ready();
       if (wait) await wait;
+    }
+
+    if (isInterrupted()) {
+      if (tasks.size > 0) {
+        // Requests in flight get `graceMs` to finish; after that (or a second Ctrl-C) the sockets
+        // are destroyed, and each of those rows ends `unknown` (journalled so, resumable by lookup).
+        const all = Promise.allSettled([...tasks]);
+        await Promise.race([all, ctx.clock.sleep(ctx.graceMs, ctx.hardStop)]);
+        ctx.client.close();
+      }
+      await Promise.allSettled([...tasks]);
+      // `--results` has one line per input row: the rows not reached are read to the end of the
+      // CSV and reported (not journalled: they were never attempted, and a resume sends a row
+      // without records as new).
+      if (untaken) buffer.put(notReached(untaken, ctx.index, resolutions, state.abort));
+      for (row = untaken ? untaken.row + 1 : row; ; row++) {
+        const cells = await csv.next();
+        if (cells === undefined) break;
+        buffer.put(notReached(prepareRow(spec, row, cells), ctx.index, resolutions, state.abort));
+        const wait = ctx.ready();
+        if (wait) await wait;
+      }
     }
   } finally {
     csv.close();
   }
-  if (isInterrupted() && tasks.size > 0) {
-    // Requests in flight get `graceMs` to finish; after that (or a second Ctrl-C) the sockets are
-    // destroyed, and each of those rows ends `unknown` (journalled so, resumable by lookup).
-    const all = Promise.allSettled([...tasks]);
-    await Promise.race([all, ctx.clock.sleep(ctx.graceMs, ctx.hardStop)]);
-    ctx.client.close();
-  }
   await Promise.allSettled([...tasks]);
-  return { interrupted: isInterrupted(), abort: state.abort, rows: lastRow };
+  return { interrupted: isInterrupted(), abort: state.abort, rows: reached };
+}
+
+/** A row the pass did not reach before a Ctrl-C: its standing from earlier runs, else not sent. */
+function notReached(p: PreparedRow, index: JournalIndex | undefined, resolutions: Map<number, Resolution>, abort: Abort | undefined): RowResult {
+  const settled = settledResult(p, index, resolutions);
+  if (settled || !p.ok) return settled!;
+  const why = abort ? abort.message : 'the batch was interrupted before this row';
+  return { ...baseResult(p.row, p.message), status: 'failed', attempts: 0, error: `not sent: ${why}`, notReached: true };
 }
 
 /** A row whose result is known without sending: invalid, sent earlier, or resolved by lookup. */
@@ -209,18 +243,23 @@ function notAttempted(p: Extract<PreparedRow, { ok: true }>, abort: Abort | unde
  * Sends one row: journal `inflight` (durable) → wait for the rate limiter → one attempt → journal
  * the outcome (durable) → result. Only 429 and connections that never opened are retried.
  */
-async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, stopBatch: (abort: Abort) => void, releaseSlot: () => void): Promise<RowResult> {
+async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, stopBatch: (abort: Abort) => void, releaseSlot: () => void, progress: RowProgress): Promise<RowResult> {
   // releaseSlot is idempotent; the caller calls it again when the row is done, whatever happened.
   const body = message.body;
   const base = baseResult(row, message);
   let attempts = 0;
 
+  // A result is reported only once its outcome record is durable (journal.ts). When that record
+  // cannot be written, the journal still shows the request in flight: the row is reported
+  // unknown (a resume looks it up), and the batch stops.
   const finish = async (result: RowResult, record: JournalRecord): Promise<RowResult> => {
     releaseSlot();
     try {
       await ctx.journal?.write(record);
     } catch (error) {
-      stopBatch({ kind: 'journal', message: `the journal could not be written (${describeError(error)})` });
+      const why = `the journal could not be written (${describeError(error)})`;
+      stopBatch({ kind: 'journal', message: why });
+      return outcomeNotJournalled(result, why);
     }
     return result;
   };
@@ -232,6 +271,7 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
   if (ctx.journal) {
     try {
       await ctx.journal.write({ t: 'inflight', row, at: new Date().toISOString(), hash: bodyHash(body), dst: body.dst });
+      progress.journalled = true;
     } catch (error) {
       const why = `the journal could not be written (${describeError(error)})`;
       stopBatch({ kind: 'journal', message: why });
@@ -242,6 +282,7 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
   for (;;) {
     if (!(await ctx.limiter.acquire())) return notSent('the batch stopped before this row was sent');
     attempts++;
+    progress.attempts = attempts;
     const attempt: Attempt = await ctx.client.attemptSend(body);
     switch (attempt.kind) {
       case 'accepted': {
@@ -257,7 +298,7 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
       case 'not-sent': {
         if (attempt.kind === 'rate-limited') ctx.limiter.onRateLimited(attempt.retryAfterMs);
         const what = attempt.kind === 'rate-limited' ? `Plivo is still rate limiting (429): ${attempt.message}` : `could not reach Plivo: ${attempt.message}`;
-        if (attempts >= MAX_ATTEMPTS) return notSent(`${what}, after ${attempts} attempts`);
+        if (attempts >= ctx.maxAttempts) return notSent(`${what}, after ${attempts} attempts`);
         if (ctx.halt.stopped) return notSent('the batch stopped before this row was sent again');
         const delay = attempt.kind === 'rate-limited' && attempt.retryAfterMs !== undefined ? attempt.retryAfterMs : ctx.backoff(attempts);
         await ctx.clock.sleep(delay, ctx.halt);
@@ -280,6 +321,49 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
       }
     }
   }
+}
+
+/** What `sendRow` has done so far, for `unexpectedFailure`. */
+interface RowProgress {
+  /** Requests started (each may have reached Plivo). */
+  attempts: number;
+  /** The row's `inflight` record is durable. */
+  journalled: boolean;
+}
+
+/**
+ * The result of a row whose outcome record could not be written: unknown whenever a request was
+ * made (the journal shows it in flight, so a resume looks it up), with what Plivo answered.
+ */
+function outcomeNotJournalled(result: RowResult, why: string): RowResult {
+  if (result.attempts === 0) return result; // no request was made: certainly not sent
+  const { message_uuid: uuids, ...rest } = result;
+  const answer = result.status === 'sent' ? `sent${uuids && uuids.length > 0 ? ` (message_uuid ${uuids.join(', ')})` : ''}` : `${result.status}: ${result.error ?? ''}`;
+  return { ...rest, status: 'unknown', error: `${why} after the request was made, so its outcome is not recorded (Plivo's answer: ${answer}); a resume looks it up before re-sending` };
+}
+
+/**
+ * An error `sendRow` did not expect (a bug): once a request may have gone out the row is
+ * `unknown`; before that it was certainly not sent. Journalled when its `inflight` record is.
+ */
+async function unexpectedFailure(row: number, message: BuiltMessage, error: unknown, progress: RowProgress, ctx: SendContext, stopBatch: (abort: Abort) => void): Promise<RowResult> {
+  const base = baseResult(row, message);
+  const what = `unexpected error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  const attempts = progress.attempts;
+  const maybeSent = attempts > 0;
+  const check = ctx.journal ? '--resume with the journal looks it up' : "look for it in the Plivo console's message logs";
+  const result: RowResult = maybeSent
+    ? { ...base, status: 'unknown', attempts, error: `${what}; the request may have been sent, so it was not retried (check before re-sending: ${check})` }
+    : { ...base, status: 'failed', attempts, error: `not sent: ${what}` };
+  if (!ctx.journal || !progress.journalled) return result;
+  try {
+    await ctx.journal.write(maybeSent ? { t: 'unknown', row, error: what, attempts } : { t: 'failed', row, error: result.error!, attempts });
+  } catch (writeError) {
+    const why = `the journal could not be written (${describeError(writeError)})`;
+    stopBatch({ kind: 'journal', message: why });
+    return maybeSent ? { ...result, error: `${result.error}; and ${why}` } : result;
+  }
+  return result;
 }
 
 function describeError(error: unknown): string {

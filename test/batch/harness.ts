@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Io } from '../../src/io.js';
 import type { Context } from '../../src/context.js';
+import type { ConfigFile } from '../../src/core/settings.js';
 import { run } from '../../src/cli.js';
 
 export const AUTH_ID = 'MAXXXXXXXXXXXXXXXXXX';
@@ -24,6 +25,8 @@ export interface BatchRunOptions {
   stderrTTY?: boolean;
   /** Receives a function that presses Ctrl-C once per call. */
   onStart?: (interrupt: () => void) => void;
+  /** What the config file holds (default: nothing). */
+  config?: ConfigFile;
 }
 
 export function tempDir(): string {
@@ -65,7 +68,7 @@ export async function runBatchCli(argv: string[], options: BatchRunOptions = {})
   options.onStart?.(() => {
     for (const handler of handlers) handler();
   });
-  const ctx: Context = { io, version: '0.0.0-test', loadConfig: async () => ({ config: {}, filepath: undefined, warnings: [] }) };
+  const ctx: Context = { io, version: '0.0.0-test', loadConfig: async () => ({ config: options.config ?? {}, filepath: undefined, warnings: [] }) };
   const code = await run(argv, ctx);
   return { code, stdout, stderr };
 }

@@ -49,6 +49,29 @@ describe('JournalWriter and loadJournal', () => {
     index.close();
   });
 
+  it('uuidsSentTo keys by single number: a row to A<B has sent to A and to B', async () => {
+    const path = join(tempDir(), 'j.jsonl');
+    const journal = await JournalWriter.create(path, header);
+    const [a, b, c, d, e] = ['14155550101', '14155550102', '14155550103', '14155550104', '14155550105'];
+    await journal.write({ t: 'inflight', row: 1, at: '2025-01-01T00:00:01.000Z', hash: 'aaaaaaaabbbbbbbb', dst: `${a}<${b}` });
+    await journal.write({ t: 'sent', row: 1, uuids: ['u-1a', 'u-1b'], attempts: 1 });
+    await journal.write({ t: 'inflight', row: 2, at: '2025-01-01T00:00:02.000Z', hash: 'ccccccccdddddddd', dst: a });
+    await journal.write({ t: 'sent', row: 2, uuids: ['u-2'], attempts: 1 });
+    await journal.write({ t: 'inflight', row: 3, at: '2025-01-01T00:00:03.000Z', hash: 'eeeeeeeeffffffff', dst: `${c}<${d}` });
+    await journal.write({ t: 'sent', row: 3, uuids: ['u-3c', 'u-3d'], attempts: 1 });
+    await journal.close();
+    const { index } = await loadJournal(path);
+    expect(index.uuidsSentTo([a, b, d, e])).toEqual(
+      new Map([
+        [a, new Set(['u-1a', 'u-1b', 'u-2'])],
+        [b, new Set(['u-1a', 'u-1b'])],
+        [d, new Set(['u-3c', 'u-3d'])],
+        [e, new Set()],
+      ]),
+    );
+    index.close();
+  });
+
   it('refuses to overwrite an existing journal', async () => {
     const path = join(tempDir(), 'j.jsonl');
     writeFileSync(path, 'x');

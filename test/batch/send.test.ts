@@ -1,6 +1,7 @@
 /** Batch sends run in-process against a scripted Plivo on 127.0.0.1 (real HTTP, no mocked got). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer, type Reply } from '../helpers/fault-server.js';
@@ -42,6 +43,8 @@ function scriptByDst(replies: Record<string, Reply[]>): void {
 const postsTo = (dst: string) => server.posts().filter((p) => (p.json as { dst: string }).dst === dst);
 const uuidOf = (dst: string) => server.messages.filter((m) => m.to_number === dst).map((m) => m.message_uuid);
 const results = (name = 'results.jsonl') => jsonLines(readFileSync(join(dir, name), 'utf8'));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const NOT_REACHED = 'not sent: the batch was interrupted before this row';
 
 describe('batch send', () => {
   it('sends one request per row and writes results in input order, whatever order rows finish in', async () => {
@@ -73,6 +76,14 @@ describe('batch send', () => {
     const err = jsonLines(out.stderr);
     expect(err[0]).toMatchObject({ plan: { rows: 3, valid: 3, requests: 3, units: { 'GSM-7': 3 } } });
     expect(err.at(-1)).toEqual({ summary: { rows: 3, sent: 3, failed: 0, invalid: 0, unknown: 0, units: 3, not_reached: 0 } });
+  });
+
+  it('batch retries of 429 follow the retries setting (retries + 1 attempts)', async () => {
+    scriptByDst({ [dstOf(2)]: Array.from({ length: 10 }, () => ({ status: 429, headers: { 'retry-after': '0' } })) });
+    const out = await batch(peopleCsv(3), ['--yes', '--results', 'results.jsonl'], { config: { retries: 1 } });
+    expect(out.code).toBe(6);
+    expect(postsTo(dstOf(2))).toHaveLength(2);
+    expect(results()[1]).toMatchObject({ row: 2, status: 'failed', attempts: 2, error: expect.stringMatching(/^not sent: Plivo is still rate limiting \(429\).*, after 2 attempts$/) });
   });
 
   it('retries a 429 (honouring Retry-After) and reports the row sent after 2 attempts', async () => {
@@ -274,6 +285,66 @@ describe('journal and resume', () => {
     expect(new Set([...(rows[0]!.message_uuid as string[]), ...(rows[2]!.message_uuid as string[])])).toEqual(new Set(uuidOf(dstOf(1))));
   });
 
+  it("a resume does not take a multi-number row's message for a row to one of its numbers", async () => {
+    // Row 1 goes to A<B and is sent; row 2 goes to A alone and never reaches Plivo.
+    const csv = `dst,name,code\n${dstOf(1)}<${dstOf(2)},Ada,1\n${dstOf(1)},Bob,2\n`;
+    scriptByDst({ [dstOf(1)]: [{ reset: 'before-accept' }] });
+    const first = await batch(csv, ['--yes', '--journal', 'j.jsonl']);
+    expect(first.code).toBe(6);
+    const rowOne = uuidOf(dstOf(1));
+    expect(rowOne).toHaveLength(1);
+    const again = await batch(csv, ['--yes', '--journal', 'j.jsonl', '--resume', '--json', '--timeout', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    // Row 1's message to A is not row 2's: row 2 is sent again.
+    expect(postsTo(dstOf(1))).toHaveLength(2);
+    expect(uuidOf(dstOf(1))).toHaveLength(2);
+    const rows = jsonLines(again.stdout);
+    expect(rows[1]).toMatchObject({ row: 2, status: 'sent' });
+    expect(rows[1]!.message_uuid).not.toEqual(rowOne);
+  });
+
+  it('a resume waits the settle time from the journal’s last write, not from a row’s in-flight time', async () => {
+    scriptByDst({ [dstOf(2)]: [{ reset: 'before-accept' }] });
+    expect((await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl'])).code).toBe(6);
+    // Row 2's in-flight record says an hour ago (its request may have gone out much later: the
+    // rate limiter's wait, retries and backoff come after that record); the journal was written now.
+    const path = join(dir, 'j.jsonl');
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/"at":"[^"]+"/g, `"at":"${hourAgo}"`));
+    const again = await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl', '--resume', '--timeout', '1']);
+    expect(again.stderr).toMatch(/Waiting 1 s before checking 1 unknown row\(s\)/);
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('a second run on a journal in use is refused (exit 1, naming the pid and the lock file) and sends nothing', async () => {
+    server.delayMs = 100;
+    const csvPath = writeCsv(dir, 'people.csv', peopleCsv(6));
+    const args = ['sms', '--csv', csvPath, ...TEXT, '--yes', '--concurrency', '1', '--journal', 'j.jsonl'];
+    const running = runBatchCli([...args, '--results', 'results.jsonl'], { env: serverEnv(server.url), cwd: dir });
+    while (server.posts().length < 1) await sleep(5);
+    const second = await runBatchCli([...args, '--resume', '--timeout', '1', '--results', 'second.jsonl'], { env: serverEnv(server.url), cwd: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`The journal j.jsonl is in use by another plivo-send run (pid ${process.pid}, lock file j.jsonl.lock). Nothing was sent.`);
+    expect(existsSync(join(dir, 'second.jsonl'))).toBe(false);
+    const first = await running;
+    expect(first.code, first.stderr).toBe(0);
+    for (let i = 1; i <= 6; i++) expect(postsTo(dstOf(i)), `row ${i}`).toHaveLength(1);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+  });
+
+  it('takes over the lock of a run that died (and says so), and removes its lock when it ends, also on an error', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(join(dir, 'j.jsonl.lock'), `${dead}\n`);
+    const out = await batch(peopleCsv(2), ['--yes', '--journal', 'j.jsonl']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toContain(`Took over the lock file j.jsonl.lock left by pid ${dead}, which is no longer running`);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+    const again = await batch(peopleCsv(2), ['--yes', '--journal', 'j.jsonl']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/The journal j\.jsonl already exists/);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+  });
+
   it('refuses to resume with other options or another CSV, and to overwrite a journal', async () => {
     expect((await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl'])).code).toBe(0);
     const otherText = await runBatchCli(['sms', '--csv', join(dir, 'people.csv'), '--src', '14155550100', '--text', 'Hello {{name}}', '--yes', '--journal', 'j.jsonl', '--resume'], {
@@ -303,11 +374,19 @@ describe('journal and resume', () => {
     expect(first.stderr).toMatch(/The batch was interrupted\. To finish it .*\n {2}plivo-send sms .*--journal j\.jsonl --yes --resume\n/);
     const sentFirst = server.posts().length;
     expect(sentFirst).toBeLessThan(20);
-    // Every request that went out finished inside the grace period: all reported sent, in order.
+    // Every request that went out finished inside the grace period: all reported sent, in order;
+    // every row not reached still has its line (not sent), and no journal record.
     const partial = results();
-    expect(partial.map((r) => r.row)).toEqual(Array.from({ length: partial.length }, (_, i) => i + 1));
-    expect(partial.every((r) => r.status === 'sent')).toBe(true);
-    expect(partial).toHaveLength(sentFirst);
+    expect(partial.map((r) => r.row)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(partial.slice(0, sentFirst).every((r) => r.status === 'sent')).toBe(true);
+    for (const r of partial.slice(sentFirst)) {
+      expect(r).toEqual({ row: r.row, dst: dstOf(r.row as number), status: 'failed', segments: 1, attempts: 0, error: 'not sent: the batch was interrupted before this row' });
+    }
+    expect(first.stdout).toContain(`Sent ${sentFirst} of 20 rows`);
+    expect(first.stdout).toContain(`0 failed · 0 invalid · 0 unknown · ${20 - sentFirst} not reached`);
+    const journalled = new Set(jsonLines(readFileSync(join(dir, 'j.jsonl'), 'utf8')).map((r) => r.row));
+    for (let row = sentFirst + 1; row <= 20; row++) expect(journalled.has(row), `row ${row}`).toBe(false);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
 
     server.delayMs = 0;
     const second = await batch(peopleCsv(20), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume', '--timeout', '1']);
@@ -329,7 +408,12 @@ describe('journal and resume', () => {
     expect(results().map((r) => [r.row, r.status])).toEqual([
       [1, 'unknown'],
       [2, 'unknown'],
+      [3, 'failed'],
+      [4, 'failed'],
+      [5, 'failed'],
+      [6, 'failed'],
     ]);
+    expect(results()[2]!.error).toBe('not sent: the batch was interrupted before this row');
     // Plivo had received both requests and queues them, though nobody hears the answer.
     while (server.messages.length < 2) await new Promise((r) => setTimeout(r, 20));
     server.delayMs = 0;
@@ -341,6 +425,33 @@ describe('journal and resume', () => {
       expect(uuidOf(dstOf(i)), `row ${i}`).toHaveLength(1);
     }
     expect(results().map((r) => r.status)).toEqual(Array(6).fill('sent'));
+  });
+
+  it('after a Ctrl-C every row still gets its line: invalid stays invalid, rows sent earlier stay sent, the rest are not sent (and not journalled)', async () => {
+    const csv = `dst,name,code\n${dstOf(1)},Ada,1\n${dstOf(2)},Bob,2\n${dstOf(3)},Cy,3\n123,Dee,4\n${dstOf(5)},Eve,5\n`;
+    // First run: rows 1 and 2 are rejected (400), rows 3 and 5 are sent, row 4 is invalid.
+    scriptByDst({ [dstOf(1)]: [{ status: 400 }, { status: 202, delayMs: 300 }], [dstOf(2)]: [{ status: 400 }] });
+    expect((await batch(csv, ['--yes', '--journal', 'j.jsonl'])).code).toBe(6);
+    const sentThree = uuidOf(dstOf(3));
+    // The resume sends row 1 again (slowly); Ctrl-C comes while row 2 waits for the only slot.
+    let press = (): void => undefined;
+    const resumed = batch(csv, ['--yes', '--concurrency', '1', '--journal', 'j.jsonl', '--resume', '--results', 'results.jsonl'], { onStart: (i) => (press = i) });
+    while (postsTo(dstOf(1)).length < 2) await sleep(5);
+    press();
+    const second = await resumed;
+    expect(second.code).toBe(130);
+    expect(results()).toEqual([
+      { row: 1, dst: dstOf(1), status: 'sent', message_uuid: uuidOf(dstOf(1)), segments: 1, attempts: 1 },
+      { row: 2, dst: dstOf(2), status: 'failed', segments: 1, attempts: 0, error: NOT_REACHED },
+      { row: 3, dst: dstOf(3), status: 'sent', message_uuid: sentThree, segments: 1, attempts: 1 },
+      { row: 4, dst: '123', status: 'invalid', segments: null, attempts: 0, error: "dst: '123' is too short for a phone number with its country code" },
+      { row: 5, dst: dstOf(5), status: 'sent', message_uuid: uuidOf(dstOf(5)), segments: 1, attempts: 1 },
+    ]);
+    expect(postsTo(dstOf(2))).toHaveLength(1);
+    const records = jsonLines(readFileSync(join(dir, 'j.jsonl'), 'utf8'));
+    expect(records.filter((r) => r.row === 2).map((r) => r.t)).toEqual(['inflight', 'failed']);
+    expect(second.stdout).toMatch(/Sent 3 of 5 rows/);
+    expect(second.stdout).toMatch(/0 failed · 1 invalid · 0 unknown · 1 not reached/);
   });
 
   it('with --dry-run the journal is neither read nor written', async () => {

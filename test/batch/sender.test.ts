@@ -1,0 +1,110 @@
+/**
+ * The send pass with a scripted client and journal in-process: failures that a real Plivo (or the
+ * fault server) cannot cause, such as a bug throwing inside a row's send, or a journal that stops
+ * taking writes between a row's request and its outcome record.
+ */
+import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Io } from '../../src/io.js';
+import type { MessageBody } from '../../src/core/message.js';
+import type { Attempt, PlivoClient } from '../../src/transport/client.js';
+import { CsvInput } from '../../src/batch/input.js';
+import { compileTemplate } from '../../src/batch/template.js';
+import { JournalWriter, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalRecord } from '../../src/batch/journal.js';
+import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from '../../src/batch/limiter.js';
+import { runSendPass, type SendContext } from '../../src/batch/sender.js';
+import type { RowResult } from '../../src/batch/results.js';
+import type { BatchInput } from '../../src/batch/runner.js';
+import { dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from './harness.js';
+
+function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt>, journal: JournalWriter | undefined, dir = tempDir()) {
+  const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {}, cwd: dir, homedir: dir };
+  const compiled = compileTemplate('Hi {{name}}, code {{code}}');
+  if (!compiled.ok) throw new Error(compiled.problem);
+  const batch: BatchInput = { type: 'sms', input: new CsvInput(writeCsv(dir, 'people.csv', peopleCsv(rows)), io), defaults: { type: 'sms', src: '14155550100' }, template: compiled.template };
+  const halt = new StopSignal();
+  const emitted: RowResult[] = [];
+  const client = { attemptSend, close: () => undefined } as unknown as PlivoClient;
+  const ctx: SendContext = {
+    client,
+    limiter: new Limiter(new RateWindow({ rate: 1000 }), systemClock, halt),
+    slots: new Semaphore(1),
+    clock: systemClock,
+    backoff: () => 0,
+    journal,
+    index: undefined,
+    halt,
+    hardStop: new StopSignal(),
+    graceMs: 10_000,
+    maxAttempts: 5,
+    emit: (r) => emitted.push(r),
+    ready: () => undefined,
+    onRowDone: () => undefined,
+  };
+  return { batch, ctx, emitted };
+}
+
+const accepted = (uuid: string): Attempt => ({ kind: 'accepted', status: 202, response: { api_id: 'a', message: 'message(s) queued', message_uuid: [uuid] } });
+
+describe('runSendPass', () => {
+  it('an unexpected error inside a row reports that row unknown (journalled so) and every later row still goes out', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'j.jsonl');
+    const journal = await JournalWriter.create(path, { journal: JOURNAL_FORMAT, version: JOURNAL_VERSION, created: '', type: 'sms', account: 'MA', api_url: 'http://127.0.0.1:1', options_hash: '0123456789abcdef', options: {}, csv: 'people.csv' });
+    const { batch, ctx, emitted } = setup(
+      4,
+      async (body) => {
+        if (body.dst === dstOf(2)) throw new TypeError('boom');
+        return accepted(`u-${body.dst}`);
+      },
+      journal,
+      dir,
+    );
+    const result = await runSendPass(batch, ctx, new Map(), () => false);
+    await journal.close();
+    expect(result).toEqual({ interrupted: false, abort: undefined, rows: 4 });
+    expect(emitted.map((r) => [r.row, r.status])).toEqual([
+      [1, 'sent'],
+      [2, 'unknown'],
+      [3, 'sent'],
+      [4, 'sent'],
+    ]);
+    expect(emitted[1]).toMatchObject({ attempts: 1, error: expect.stringMatching(/^unexpected error: TypeError: boom; the request may have been sent, so it was not retried/) });
+    const records = jsonLines(readFileSync(path, 'utf8'));
+    expect(records.filter((r) => r.row === 2).map((r) => [r.t, r.error])).toEqual([
+      ['inflight', undefined],
+      ['unknown', 'unexpected error: TypeError: boom'],
+    ]);
+  });
+
+  it('when the outcome record cannot be written, the row is reported unknown (not its would-be status) and the batch stops', async () => {
+    const written: JournalRecord[] = [];
+    let broken = false;
+    const journal = {
+      write: async (record: JournalRecord) => {
+        if (broken || (record.t === 'sent' && record.row === 2)) {
+          broken = true;
+          throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        }
+        written.push(record);
+      },
+      close: async () => undefined,
+    } as unknown as JournalWriter;
+    const { batch, ctx, emitted } = setup(4, async (body) => accepted(`u-${body.dst}`), journal);
+    const result = await runSendPass(batch, ctx, new Map(), () => false);
+    expect(result.abort).toEqual({ kind: 'journal', message: 'the journal could not be written (ENOSPC)' });
+    expect(emitted.map((r) => [r.row, r.status])).toEqual([
+      [1, 'sent'],
+      [2, 'unknown'],
+      [3, 'failed'],
+      [4, 'failed'],
+    ]);
+    expect(emitted[1]).not.toHaveProperty('message_uuid');
+    expect(emitted[1]!.error).toBe(
+      `the journal could not be written (ENOSPC) after the request was made, so its outcome is not recorded (Plivo's answer: sent (message_uuid u-${dstOf(2)})); a resume looks it up before re-sending`,
+    );
+    expect(emitted[2]!.error).toBe('not sent: the journal could not be written (ENOSPC)');
+  });
+});
