@@ -15,10 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 beforeEach(() => {
-  server.requests.length = 0;
-  server.messages.length = 0;
-  server.delayMs = 0;
-  server.fallback = () => ({ status: 202 });
+  server.reset();
   dir = tempDir();
 });
 

@@ -47,6 +47,8 @@ export interface FaultServer {
   fallback: (body: Record<string, unknown>) => Reply;
   /** Milliseconds to wait before answering each POST. */
   delayMs: number;
+  /** Forgets requests, messages and scripted replies: each test starts from a clean server. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,13 @@ export async function startFaultServer(): Promise<FaultServer> {
     script: (...replies) => queue.push(...replies),
     fallback: () => ({ status: 202 }),
     delayMs: 0,
+    reset: () => {
+      state.requests.length = 0;
+      state.messages.length = 0;
+      queue.length = 0;
+      state.delayMs = 0;
+      state.fallback = () => ({ status: 202 });
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
