@@ -249,12 +249,14 @@ async function sendLocked(
       progress?.stop();
       out.note(`Stopping: no new rows are sent; waiting up to ${GRACE_MS / 1000} s for requests in flight (Ctrl-C again to stop waiting).`);
     });
-    const slots = new Semaphore(run.concurrency);
+    const slots = new Semaphore(run.concurrency * 2);
+    const requests = new Semaphore(run.concurrency);
     let done = 0;
     const sendCtx = {
       client,
       limiter: new Limiter(new RateWindow({ rate: run.rate }), systemClock, run.halt),
       slots,
+      requests,
       clock: systemClock,
       backoff: backoffMs,
       journal,

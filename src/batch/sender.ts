@@ -19,7 +19,10 @@ export const MAX_AHEAD = 10_000;
 export interface SendContext {
   client: PlivoClient;
   limiter: Limiter;
+  /** Rows between their in-flight record and their outcome record: twice `requests`. */
   slots: Semaphore;
+  /** Requests on the network: --concurrency. */
+  requests: Semaphore;
   clock: Clock;
   /** Milliseconds before retry `attempt + 1` (429 without Retry-After, connection refused). */
   backoff: (attempt: number) => number;
@@ -148,15 +151,18 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
           }
           buffer.put(notAttempted(prepared, state.abort));
         } else {
-          // The slot bounds requests on the network: it is freed as soon as the answer is in,
-          // while the outcome record is still being made durable (the result waits for that).
+          // The slot bounds rows between their in-flight and outcome records (twice the requests
+          // on the network, see `requests`): freed as soon as the answer is in, while the outcome
+          // record is still being made durable (the result waits for that).
           let freed = false;
           const free = (): void => {
             if (!freed) ctx.slots.release();
             freed = true;
           };
           const progress: RowProgress = { attempts: 0, journalled: false };
-          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch, free, progress)
+          const stopReason = (): { why: string; interrupted: boolean } =>
+            state.abort ? { why: state.abort.message, interrupted: false } : isInterrupted() ? { why: 'the batch was interrupted before this row', interrupted: true } : { why: 'the batch stopped before this row was sent', interrupted: false };
+          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch, stopReason, free, progress)
             // A bug must not lose the row (and, through the reorder buffer, every row after it).
             .catch((error: unknown) => unexpectedFailure(prepared.row, prepared.message, error, progress, ctx, stopBatch))
             .then((result) => {
@@ -243,7 +249,15 @@ function notAttempted(p: Extract<PreparedRow, { ok: true }>, abort: Abort | unde
  * Sends one row: journal `inflight` (durable) → wait for the rate limiter → one attempt → journal
  * the outcome (durable) → result. Only 429 and connections that never opened are retried.
  */
-async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, stopBatch: (abort: Abort) => void, releaseSlot: () => void, progress: RowProgress): Promise<RowResult> {
+async function sendRow(
+  row: number,
+  message: BuiltMessage,
+  ctx: SendContext,
+  stopBatch: (abort: Abort) => void,
+  stopReason: () => { why: string; interrupted: boolean },
+  releaseSlot: () => void,
+  progress: RowProgress,
+): Promise<RowResult> {
   // releaseSlot is idempotent; the caller calls it again when the row is done, whatever happened.
   const body = message.body;
   const base = baseResult(row, message);
@@ -267,6 +281,15 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
     const error = `not sent: ${why}`;
     return finish({ ...base, status: 'failed', attempts, error }, { t: 'failed', row, error, attempts });
   };
+  // Stopped while waiting for a request slot or the rate limiter. A row that a Ctrl-C caught
+  // before its first request counts as not reached, like the rows after it (its in-flight record
+  // still gets its `failed` outcome, so the journal stays consistent).
+  const halted = (): Promise<RowResult> => {
+    const { why, interrupted } = stopReason();
+    if (attempts > 0 || !interrupted) return notSent(why);
+    const error = `not sent: ${why}`;
+    return finish({ ...base, status: 'failed', attempts, error, notReached: true }, { t: 'failed', row, error, attempts });
+  };
 
   if (ctx.journal) {
     try {
@@ -280,10 +303,22 @@ async function sendRow(row: number, message: BuiltMessage, ctx: SendContext, sto
   }
 
   for (;;) {
-    if (!(await ctx.limiter.acquire())) return notSent('the batch stopped before this row was sent');
-    attempts++;
-    progress.attempts = attempts;
-    const attempt: Attempt = await ctx.client.attemptSend(body);
+    // A request slot (--concurrency) is held for the attempt alone, so the next rows' in-flight
+    // records are made durable while earlier requests are on the network.
+    const acquiring = ctx.requests.acquire();
+    if ((await ctx.halt.race(acquiring.then(() => true))) !== true) {
+      void acquiring.then(() => ctx.requests.release());
+      return halted();
+    }
+    let attempt: Attempt;
+    try {
+      if (!(await ctx.limiter.acquire())) return halted();
+      attempts++;
+      progress.attempts = attempts;
+      attempt = await ctx.client.attemptSend(body);
+    } finally {
+      ctx.requests.release();
+    }
     switch (attempt.kind) {
       case 'accepted': {
         ctx.limiter.onSuccess();

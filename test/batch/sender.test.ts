@@ -31,6 +31,7 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
     client,
     limiter: new Limiter(new RateWindow({ rate: 1000 }), systemClock, halt),
     slots: new Semaphore(1),
+    requests: new Semaphore(1),
     clock: systemClock,
     backoff: () => 0,
     journal,
