@@ -2,7 +2,18 @@
 // (zod, got, cosmiconfig, csv-parse, ora, the sandbox) in chunks loaded only by the commands that
 // use them. Type checking is tsc's job (npm run typecheck); this only emits.
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+/** commander's `require('node:child_process')` gets scripts/lazy-child-process.cjs instead. */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: fileURLToPath(new URL('./lazy-child-process.cjs', import.meta.url)) } : undefined,
+    );
+  },
+};
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -24,5 +35,6 @@ await build({
   external: ['typescript'],
   // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __plivoSendRequire } from 'node:module'; const require = __plivoSendRequire(import.meta.url);" },
+  plugins: [lazyChildProcessForCommander],
   logLevel: 'warning',
 });

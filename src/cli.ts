@@ -1,6 +1,6 @@
 /** Entry point: runs the program and turns its outcome into an exit code, in one place. */
 import { homedir } from 'node:os';
-import { isatty } from 'node:tty';
+import { fstatSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { Context } from './context.js';
 import type { Io } from './io.js';
@@ -47,11 +47,12 @@ export async function main(): Promise<void> {
   });
   // stdin and stderr are built by Node on first access (a stream each): most runs never touch
   // stdin, and stderr only on errors, so both are reached lazily; isatty() answers without them.
+  const stderrIsTTY = await isTerminal(2);
   const io: Io = {
     stdout: process.stdout,
     stderr: {
       write: (chunk: string) => process.stderr.write(chunk),
-      isTTY: isatty(2),
+      isTTY: stderrIsTTY,
       get columns() {
         return process.stderr.columns;
       },
@@ -68,4 +69,14 @@ export async function main(): Promise<void> {
     },
   };
   process.exitCode = await run(process.argv.slice(2), { io, version: VERSION });
+}
+
+/** A terminal is a character device: only then is node:tty (which loads node:net) worth loading. */
+async function isTerminal(fd: number): Promise<boolean> {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (await import('node:tty')).isatty(fd);
 }
