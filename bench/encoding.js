@@ -23,9 +23,15 @@ export function makeCorpus(count, length) {
   const out = [];
   for (let i = 0; i < count; i++) {
     const alphabet = [...ALPHABETS[i % ALPHABETS.length]];
-    let text = '';
-    while (text.length < length) text += alphabet[next() % alphabet.length];
-    out.push(text.slice(0, length));
+    const chars = [];
+    let units = 0;
+    while (units < length) {
+      const ch = alphabet[next() % alphabet.length];
+      chars.push(ch);
+      units += ch.length;
+    }
+    // Joined once, so each message is a flat string, as text read from argv, stdin or a CSV is.
+    out.push(chars.join('').slice(0, length));
   }
   return out;
 }
