@@ -110,6 +110,21 @@ describe('HashSet64', () => {
     expect(set.size).toBe(10_000);
   });
 
+  it('still finds every first row once it has grown into several fixed segments', () => {
+    const set = new HashSet64(1_000_000);
+    const h = new Uint32Array(2);
+    // 300,000 entries: past one 2^18-slot segment at load 0.5, so three segments.
+    for (let i = 1; i <= 300_000; i++) {
+      hash64(`row ${i}`, h);
+      expect(set.addOrGet(h[0]!, h[1]!, i)).toBe(0);
+    }
+    for (let i = 1; i <= 300_000; i += 7919) {
+      hash64(`row ${i}`, h);
+      expect(set.addOrGet(h[0]!, h[1]!, 999_999)).toBe(i);
+    }
+    expect(set.size).toBe(300_000);
+  });
+
   it('stops taking entries at its cap, so memory stays bounded', () => {
     const set = new HashSet64(100, 8);
     const h = new Uint32Array(2);
