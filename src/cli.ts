@@ -50,13 +50,9 @@ export async function main(): Promise<void> {
   const stderrIsTTY = await isTerminal(2);
   const io: Io = {
     stdout: process.stdout,
-    stderr: {
-      write: (chunk: string) => process.stderr.write(chunk),
-      isTTY: stderrIsTTY,
-      get columns() {
-        return process.stderr.columns;
-      },
-    },
+    // On a terminal the real stream (the spinner moves the cursor with it); otherwise a stand-in
+    // that builds it on the first write.
+    stderr: stderrIsTTY ? process.stderr : { write: (chunk: string) => process.stderr.write(chunk), isTTY: false },
     get stdin() {
       return process.stdin;
     },

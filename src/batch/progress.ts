@@ -29,7 +29,9 @@ export async function startProgress(out: Output, total: number, now: () => numbe
     return { text, rate, eta };
   };
 
-  if (out.io.stderr.isTTY === true) {
+  // A terminal that reports no width (some CI pseudo-terminals) gets plain lines: the spinner
+  // would compute its line count against zero columns.
+  if (out.io.stderr.isTTY === true && (out.io.stderr.columns ?? 0) > 0) {
     const { default: ora } = await import('ora');
     // discardStdin: false, or ora would take over stdin (which may be the CSV) and Ctrl-C.
     const spinner: Spinner = ora({ text: `Sending 0/${total.toLocaleString('en-US')} rows`, stream: out.io.stderr as NodeJS.WritableStream, discardStdin: false });
