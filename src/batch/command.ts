@@ -16,6 +16,7 @@ import type { Io } from '../io.js';
 import { plural, type Output } from '../output.js';
 import { AuthError, ExitCode, RefusedError, UsageError, ValidationError } from '../errors.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
+import { PLIVO_MAX_RATE } from '../core/fields.js';
 import { requireCredentials, type Credentials, type Settings } from '../core/settings.js';
 import type { PlivoClient } from '../transport/client.js';
 import { CsvInput } from './input.js';
@@ -53,6 +54,9 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
   const rate = settings.rate ?? DEFAULT_RATE;
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
   if (concurrency > MAX_CONCURRENCY) throw new UsageError(`concurrency is ${concurrency}; at most ${MAX_CONCURRENCY} requests may be in flight (Plivo allows about 100).`, 'Lower --concurrency (or concurrency in .plivorc).');
+  if (rate > PLIVO_MAX_RATE && !flags.dryRun) {
+    out.warn(`--rate ${rate} is above Plivo's limit of ${PLIVO_MAX_RATE} requests per second (300 per 5 s): expect 429 answers, which slow the batch down again.`);
+  }
   const defaults = messageOptions(type, settings, flags, undefined, content);
   const input = new CsvInput(csv, ctx.io);
   const batch: BatchInput = { type, input, defaults, template };
@@ -70,7 +74,7 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
       onFirstInterrupt();
     } else hardStop.stop();
   });
-  const run: BatchRun = { ctx, type, flags, out, batch, rate, concurrency, halt, hardStop, interrupted: () => interrupts > 0, onInterrupt: (f) => (onFirstInterrupt = f), settleMs: Math.min(settings.timeout ?? 30, 30) * 1000 };
+  const run: BatchRun = { ctx, type, flags, out, batch, rate, concurrency, halt, hardStop, interrupted: () => interrupts > 0, onInterrupt: (f) => (onFirstInterrupt = f), settleMs: (settings.settle ?? Math.min(settings.timeout ?? 30, 30)) * 1000 };
   try {
     if (flags.dryRun) return await dryRun(run);
     const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
@@ -242,7 +246,8 @@ async function sendLocked(
       return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b);
     };
 
-    const { resolveUnknowns, runSendPass } = await import('./sender.js');
+    const { runSendPass } = await import('./sender.js');
+    const { resolveUnknowns } = await import('./reconcile.js');
     const { backoffMs } = await import('../transport/client.js');
     progress = plan.requests > 0 ? await startProgress(out, plan.requests) : undefined;
     run.onInterrupt(() => {
@@ -264,6 +269,7 @@ async function sendLocked(
       halt: run.halt,
       hardStop: run.hardStop,
       graceMs: GRACE_MS,
+      settleMs: run.settleMs,
       maxAttempts: (settings.retries ?? DEFAULT_RETRIES) + 1,
       emit,
       ready,

@@ -28,6 +28,9 @@ const VALUE_FLAGS: Array<[keyof SendFlags, string]> = [
   ['rate', '--rate'],
   ['results', '--results'],
   ['journal', '--journal'],
+  ['settle', '--settle'],
+  ['encoding', '--encoding'],
+  ['delimiter', '--delimiter'],
 ];
 const LIST_FLAGS: Array<[keyof SendFlags, string]> = [
   ['dst', '--dst'],
@@ -41,6 +44,7 @@ const SWITCHES: Array<[keyof SendFlags, string]> = [
   ['sandbox', '--sandbox'],
   ['json', '--json'],
   ['yes', '--yes'],
+  ['skipDuplicates', '--skip-duplicates'],
 ];
 
 export function resumeCommand(type: string, flags: SendFlags): string {

@@ -8,7 +8,7 @@
  * Between the last two, `resolveUnknowns` (sender.ts) looks unknown rows up in Plivo's message
  * list before anything new is sent, so a message this run sends cannot pass for an earlier one.
  */
-import type { MessageType, MessageOptions } from '../core/message.js';
+import type { BuiltMessage, MessageType, MessageOptions } from '../core/message.js';
 import { ValidationError } from '../errors.js';
 import type { Output } from '../output.js';
 import { describeUnits } from '../commands/send.js';
@@ -95,6 +95,8 @@ export interface CheckItem {
   src: string | undefined;
   type: string;
   since: Date;
+  /** The row's message as this run builds it (units, sender, type: what a record must match). */
+  message: BuiltMessage;
 }
 
 export interface PlanPassResult {
@@ -123,7 +125,7 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
         else if (state === RowState.inflight || state === RowState.unknown) {
           standing = 'check';
           const body = prepared.message.body;
-          toCheck.push({ row, destinations: prepared.message.destinations, dst: body.dst, src: body.src, type: body.type, since: index.attemptTime(row) });
+          toCheck.push({ row, destinations: prepared.message.destinations, dst: body.dst, src: body.src, type: body.type, since: index.attemptTime(row), message: prepared.message });
         }
       }
       plan.add(prepared, standing);

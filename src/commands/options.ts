@@ -1,6 +1,6 @@
 /** Flags shared by the send commands (cli-contract.md: one per API field, kebab-case). */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES } from '../core/fields.js';
+import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES, SETTING_RANGES, rangeProblem, type Range } from '../core/fields.js';
 
 export interface CommonFlags {
   json?: boolean;
@@ -35,6 +35,10 @@ export interface SendFlags extends CommonFlags {
   results?: string;
   journal?: string;
   resume?: boolean;
+  settle?: number;
+  encoding?: string;
+  delimiter?: string;
+  skipDuplicates?: boolean;
   // mms / whatsapp
   mediaUrl?: string[];
   mediaId?: string[];
@@ -59,9 +63,22 @@ export function positiveNumber(name: string, { integer = false, max }: { integer
   };
 }
 
+/** A number within one of SETTING_RANGES, checked when the command line is read. */
+export function rangedNumber(name: string, range: Range) {
+  return (value: string): number => {
+    const n = value.trim() === '' ? NaN : Number(value);
+    const problem = rangeProblem(name, n, range);
+    if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
+    return n;
+  };
+}
+
 /** `--wait [seconds]`: bare means 60 s; checked when the command line is read, before any send. */
 export const WAIT_DEFAULT_SECONDS = 60;
-export const parseWait = positiveNumber('--wait');
+export const parseWait = rangedNumber('--wait', SETTING_RANGES.wait);
+export const parseTimeout = rangedNumber('--timeout', SETTING_RANGES.timeout);
+/** Input encodings a CSV may be read in (spreadsheets export all of these). */
+export const CSV_ENCODINGS = ['utf-8', 'utf-16le', 'latin1', 'windows-1252'] as const;
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
@@ -90,15 +107,19 @@ export function addSendOptions(cmd: Command, { textHelp }: { textHelp: string })
     .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
     .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
     .option('--wait [seconds]', 'wait until the message reaches a final state (default 60 s)', parseWait)
-    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30)', positiveNumber('--timeout'));
+    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30, at most 600)', parseTimeout);
   addCommonOptions(cmd);
   cmd
     .option('--csv <path|->', 'batch mode: one message per CSV row (- reads stdin)')
     .option('--yes', 'batch mode: send without asking for confirmation')
-    .option('--concurrency <n>', 'batch mode: requests in flight (default 10, at most 100)', positiveNumber('--concurrency', { integer: true, max: 100 }))
-    .option('--rate <n>', 'batch mode: requests per second (default 60)', positiveNumber('--rate'))
+    .option('--concurrency <n>', 'batch mode: requests in flight (default 10, at most 100)', rangedNumber('--concurrency', SETTING_RANGES.concurrency))
+    .option('--rate <n>', 'batch mode: requests per second (default 60, Plivo allows 60)', rangedNumber('--rate', SETTING_RANGES.rate))
     .option('--results <path>', 'batch mode: write one result per row (JSON Lines, or CSV for .csv)')
     .option('--journal <path>', 'batch mode: write-ahead journal that makes --resume safe')
-    .option('--resume', 'batch mode: continue an interrupted batch from its --journal');
+    .option('--resume', 'batch mode: continue an interrupted batch from its --journal')
+    .option('--settle <seconds>', "batch mode: pause before looking up unknown rows in Plivo's message list (default: --timeout, at most 30)", rangedNumber('--settle', SETTING_RANGES.settle))
+    .addOption(new Option('--encoding <name>', 'batch mode: character encoding of the CSV (default utf-8)').choices(CSV_ENCODINGS))
+    .option('--delimiter <char>', 'batch mode: CSV field separator (default: detected from the header: , ; or tab)')
+    .option('--skip-duplicates', 'batch mode: send a repeated (dst, text) pair only once; the repeats are reported invalid');
   return cmd;
 }

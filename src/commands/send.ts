@@ -6,11 +6,12 @@ import type { Context } from '../context.js';
 import { WAIT_DEFAULT_SECONDS, type SendFlags } from './options.js';
 import { Output, plural } from '../output.js';
 import { readTextOption } from '../input.js';
-import { NetworkError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { buildMessage, type BuiltMessage, type MessageOptions, type MessageType } from '../core/message.js';
 import { requireCredentials, resolveSettings, type Credentials, type Settings } from '../core/settings.js';
 import { buildSendRequest } from '../core/request.js';
 import type { PlivoClient, PlivoResponse } from '../transport/client.js';
+import { sendChecked } from '../transport/recover.js';
 import { startLocalSandbox } from './sandbox-session.js';
 import { waitForFinalStates } from './wait.js';
 
@@ -40,6 +41,7 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
       timeout: flags.timeout,
       concurrency: flags.concurrency,
       rate: flags.rate,
+      settle: flags.settle,
     },
   });
 }
@@ -124,41 +126,6 @@ export async function createClient(ctx: Context, credentials: Credentials, setti
       if (!out.json || debug) out.note(`Retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${reason}`);
     },
   });
-}
-
-/**
- * Sends once. When the outcome is unknown (timeout, reset, 5xx), Plivo's message list is checked
- * before anything else happens: a message found there is reported as sent; nothing is re-sent.
- */
-async function sendChecked(client: PlivoClient, message: BuiltMessage, src: string | undefined): Promise<{ response: PlivoResponse; recovered: boolean }> {
-  const startedAt = new Date();
-  try {
-    const { response } = await client.sendMessage(message.body);
-    return { response, recovered: false };
-  } catch (error) {
-    if (!(error instanceof NetworkError) || error.outcome !== 'unknown') throw error;
-    const found: string[] = [];
-    const missing: string[] = [];
-    try {
-      for (const dst of message.destinations) {
-        const records = await client.findMessagesSince(dst, startedAt, { src, type: message.body.type });
-        if (records.length === 0) missing.push(dst);
-        found.push(...records.map((r) => r.message_uuid));
-      }
-    } catch {
-      throw new NetworkError(error.message, 'unknown', `${error.hint} Looking it up in Plivo's message list failed too: check the Plivo console's message logs for ${message.destinations.join(', ')} since ${startedAt.toISOString()}.`, error.details);
-    }
-    // Recovered only when every destination shows a message queued since the attempt; the
-    // answer is marked as not Plivo's own.
-    if (missing.length === 0) return { response: { message_uuid: found, recovered: true }, recovered: true };
-    const partly = found.length > 0 ? ` (found ${found.join(', ')} for the others)` : '';
-    throw new NetworkError(
-      error.message,
-      'unknown',
-      `The message may still have been queued: Plivo's message list shows nothing to ${missing.join(', ')} since ${startedAt.toISOString()} yet${partly}, but it can lag. Check again in a minute (Plivo console > Messaging > Logs) before re-sending.`,
-      error.details,
-    );
-  }
 }
 
 function printDryRun(out: Output, request: ReturnType<typeof buildSendRequest>, message: BuiltMessage): void {

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { addCommonOptions, parseWait, positiveNumber, type SendFlags } from './options.js';
+import { addCommonOptions, parseTimeout, parseWait, type SendFlags } from './options.js';
 
 export function makeStatusCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   const cmd = new Command('status')
     .description("Show Plivo's record of one or more messages")
     .argument('<message_uuid...>', 'uuids printed by a send')
     .option('--wait [seconds]', 'poll until each message is final (delivered, undelivered, failed, read); default 60 s', parseWait)
-    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30)', positiveNumber('--timeout'));
+    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30, at most 600)', parseTimeout);
   addCommonOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -13,4 +13,35 @@ export const MMS_TEXT_MAX = 1600;
 export const WHATSAPP_TEXT_MAX = 4096;
 export const WHATSAPP_CAPTION_MAX = 1024;
 
+/**
+ * Bounds of the numeric settings, from a flag or a config file alike: a value outside is refused
+ * with the range named (a timer given more than 2^31 ms would otherwise fire after 1 ms).
+ */
+export interface Range {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** How a value is spoken of in an error: `seconds`, `requests per second`. */
+  unit: string;
+}
+export const SETTING_RANGES = {
+  timeout: { min: 0.1, max: 600, integer: false, unit: 'seconds' },
+  rate: { min: 0.1, max: 1000, integer: false, unit: 'requests per second' },
+  concurrency: { min: 1, max: 100, integer: true, unit: 'requests' },
+  retries: { min: 0, max: 10, integer: true, unit: 'retries' },
+  settle: { min: 0, max: 600, integer: false, unit: 'seconds' },
+  wait: { min: 1, max: 86_400, integer: false, unit: 'seconds' },
+} as const satisfies Record<string, Range>;
+/** Plivo's documented limit for the send endpoint: 300 requests per 5 seconds. */
+export const PLIVO_MAX_RATE = 60;
+
+/** `'--timeout must be 1-600 seconds'` or undefined when `n` is in range. */
+export function rangeProblem(name: string, n: number, range: Range): string | undefined {
+  const kind = range.integer ? 'a whole number' : 'a number';
+  if (!Number.isFinite(n) || (range.integer && !Number.isInteger(n)) || n < range.min || n > range.max) {
+    return `${name} must be ${kind} from ${range.min} to ${range.max.toLocaleString('en-US')} (${range.unit})`;
+  }
+  return undefined;
+}
+
 export type MessageType = (typeof MESSAGE_TYPES)[number];

@@ -5,6 +5,13 @@
 import { z } from 'zod';
 import { ConfigError, ExitCode, type Problem } from '../errors.js';
 import { problemsFromZod } from './problems.js';
+import { SETTING_RANGES, type Range } from './fields.js';
+
+/** A number within `range` (config files are checked like flags). */
+function ranged(range: Range) {
+  const n = range.integer ? z.number().int() : z.number();
+  return n.min(range.min, `must be from ${range.min} to ${range.max} (${range.unit})`).max(range.max, `must be from ${range.min} to ${range.max} (${range.unit})`);
+}
 
 export const DEFAULT_API_URL = 'https://api.plivo.com';
 
@@ -25,10 +32,11 @@ const settingsShape = {
   dltTemplateId: z.union([z.string(), z.number()]).transform(String),
   dltTemplateCategory: z.string(),
   smartEncoding: z.boolean(),
-  timeout: z.number().positive(),
-  retries: z.number().int().min(0).max(10),
-  concurrency: z.number().int().positive(),
-  rate: z.number().positive(),
+  timeout: ranged(SETTING_RANGES.timeout),
+  retries: ranged(SETTING_RANGES.retries),
+  concurrency: ranged(SETTING_RANGES.concurrency),
+  rate: ranged(SETTING_RANGES.rate),
+  settle: ranged(SETTING_RANGES.settle),
 };
 
 const layerSchema = z.strictObject(settingsShape).partial();

@@ -39,6 +39,7 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
     halt,
     hardStop: new StopSignal(),
     graceMs: 10_000,
+    settleMs: 0,
     maxAttempts: 5,
     emit: (r) => emitted.push(r),
     ready: () => undefined,

@@ -294,14 +294,14 @@ describe('review fixes', () => {
   it('--wait with a bad value is refused before anything is sent', async () => {
     const out = await runBin([...SEND, '--wait', 'abc'], { env });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/--wait must be a positive number/);
+    expect(out.stderr).toMatch(/--wait must be a number from 1 to 86,400 \(seconds\)/);
     expect(server.requests).toHaveLength(0);
   });
 
   it('status --timeout with a bad value is a usage error', async () => {
     const out = await runBin(['status', 'abc', '--timeout', 'soon'], { env });
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/--timeout must be a positive number/);
+    expect(out.stderr).toMatch(/--timeout must be a number from 0.1 to 600 \(seconds\)/);
     expect(server.requests).toHaveLength(0);
   });
 
