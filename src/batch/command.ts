@@ -59,7 +59,7 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
   }
   const defaults = messageOptions(type, settings, flags, undefined, content);
   const input = new CsvInput(csv, ctx.io);
-  const batch: BatchInput = { type, input, defaults, template };
+  const batch: BatchInput = { type, input, defaults, template, csvOptions: { encoding: flags.encoding, delimiter: flags.delimiter, skipDuplicates: flags.skipDuplicates } };
 
   // Ctrl-C: the first stops taking rows (and waits GRACE_MS for requests in flight); the second
   // stops waiting. The journal stays consistent either way: see journal.ts.
@@ -270,6 +270,7 @@ async function sendLocked(
       hardStop: run.hardStop,
       graceMs: GRACE_MS,
       settleMs: run.settleMs,
+      note: (line: string) => out.note(line),
       maxAttempts: (settings.retries ?? DEFAULT_RETRIES) + 1,
       emit,
       ready,

@@ -27,6 +27,14 @@ export interface BatchInput {
   input: CsvInput;
   defaults: MessageOptions;
   template: Template | undefined;
+  /** --encoding, --delimiter, --skip-duplicates. */
+  csvOptions: CsvOptions;
+}
+
+export interface CsvOptions {
+  encoding?: string | undefined;
+  delimiter?: string | undefined;
+  skipDuplicates?: boolean | undefined;
 }
 
 export async function openRows(batch: BatchInput, keep: boolean): Promise<{ csv: CsvRows; spec: RowSpec }> {

@@ -36,6 +36,8 @@ export interface SendContext {
   graceMs: number;
   /** How long a message may take to show in Plivo's list after its request (the `settle` setting). */
   settleMs: number;
+  /** A line for the user on stderr (progress of long lookups). */
+  note?: (line: string) => void;
   /**
    * Tries per row for 429 and connections that never opened, the only safe retries: the
    * `retries` setting + 1.

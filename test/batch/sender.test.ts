@@ -23,7 +23,7 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
   const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {}, cwd: dir, homedir: dir };
   const compiled = compileTemplate('Hi {{name}}, code {{code}}');
   if (!compiled.ok) throw new Error(compiled.problem);
-  const batch: BatchInput = { type: 'sms', input: new CsvInput(writeCsv(dir, 'people.csv', peopleCsv(rows)), io), defaults: { type: 'sms', src: '14155550100' }, template: compiled.template };
+  const batch: BatchInput = { type: 'sms', input: new CsvInput(writeCsv(dir, 'people.csv', peopleCsv(rows)), io), defaults: { type: 'sms', src: '14155550100' }, template: compiled.template, csvOptions: {} };
   const halt = new StopSignal();
   const emitted: RowResult[] = [];
   const client = { attemptSend, close: () => undefined } as unknown as PlivoClient;
