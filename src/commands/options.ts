@@ -88,13 +88,21 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--debug', "print each request's method, URL and status, and stack traces (never the auth token)");
 }
 
+/** The sender flag as each kind of message takes it. */
+const SENDERS = {
+  any: { flags: '--src <id>', help: 'sender: phone number, short code or alphanumeric sender ID' },
+  whatsapp: { flags: '--src <number>', help: 'sender: your WhatsApp-enabled phone number, with its country code (required)' },
+} as const;
+
 /** The sender, destination and delivery options every send command takes. */
-export function addSendOptions(cmd: Command, { textHelp }: { textHelp: string }): Command {
+export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { textHelp: string; sender?: keyof typeof SENDERS }): Command {
   cmd
     .option('--dst <numbers>', 'destination with country code; join several with "<" or repeat the flag', collect)
     .option('--text <text|->', textHelp)
-    .option('--src <id>', 'sender: phone number, short code or alphanumeric sender ID')
-    .option('--powerpack-uuid <uuid>', 'send from a Powerpack number pool instead of --src')
+    .option(SENDERS[sender].flags, SENDERS[sender].help)
+    // WhatsApp refuses Powerpacks: the flag stays out of its help but is still read, so that the
+    // refusal can say why instead of "unknown option".
+    .addOption(new Option('--powerpack-uuid <uuid>', 'send from a Powerpack number pool instead of --src').hideHelp(sender === 'whatsapp'))
     .option('--url <url>', 'status callback URL Plivo calls on every state change')
     .addOption(new Option('--method <method>', 'HTTP method of the status callback').choices(CALLBACK_METHODS).argParser((v) => v.toUpperCase()))
     .addOption(new Option('--log <value>', 'what Plivo keeps in its logs').choices(LOG_VALUES))
@@ -106,7 +114,7 @@ export function addSendOptions(cmd: Command, { textHelp }: { textHelp: string })
     .option('--smart-encoding', 'replace look-alike characters (curly quotes, dashes…) when that makes the text GSM-7')
     .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
     .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
-    .option('--wait [seconds]', 'wait until the message reaches a final state (default 60 s)', parseWait)
+    .option('--wait [seconds]', 'single sends: wait until the message reaches a final state (default 60 s)', parseWait)
     .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30, at most 600)', parseTimeout);
   addCommonOptions(cmd);
   cmd
@@ -122,4 +130,53 @@ export function addSendOptions(cmd: Command, { textHelp }: { textHelp: string })
     .option('--delimiter <char>', 'batch mode: CSV field separator (default: detected from the header: , ; or tab)')
     .option('--skip-duplicates', 'batch mode: send a repeated (dst, text) pair only once; the repeats are reported invalid');
   return cmd;
+}
+
+/** Flags that only a batch (`--csv`) uses: on a single send they would be ignored without a word. */
+const BATCH_ONLY_FLAGS = [
+  ['yes', '--yes'],
+  ['concurrency', '--concurrency'],
+  ['rate', '--rate'],
+  ['results', '--results'],
+  ['journal', '--journal'],
+  ['resume', '--resume'],
+  ['settle', '--settle'],
+  ['encoding', '--encoding'],
+  ['delimiter', '--delimiter'],
+  ['skipDuplicates', '--skip-duplicates'],
+] as const satisfies ReadonlyArray<readonly [keyof SendFlags, string]>;
+
+/**
+ * Flags given together that cannot all apply, as one usage problem (undefined when they can):
+ * checked before anything is read or sent, so a flag is never silently dropped.
+ */
+export function flagConflict(flags: SendFlags): { message: string; hint: string } | undefined {
+  if (flags.csv === undefined) {
+    const batchOnly = BATCH_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+    if (batchOnly.length > 0) {
+      return {
+        message: `${listFlags(batchOnly)} ${batchOnly.length === 1 ? 'applies' : 'apply'} only to batch sends, and this is a single send (no --csv).`,
+        hint: `Remove ${batchOnly.length === 1 ? 'it' : 'them'}, or send a batch with --csv <path|->.`,
+      };
+    }
+  } else if (flags.wait !== undefined) {
+    return {
+      message: '--wait is for single sends; a batch does not wait for delivery.',
+      hint: 'Write the uuids with --results <path>, then follow them with `plivo-send status <message_uuid>… --wait`.',
+    };
+  }
+  if (flags.dryRun) {
+    const sending = [flags.wait !== undefined ? '--wait' : undefined, flags.sandbox ? '--sandbox' : undefined].filter((f) => f !== undefined);
+    if (sending.length > 0) {
+      return {
+        message: `--dry-run sends nothing, so ${listFlags(sending)} cannot apply.`,
+        hint: `Drop --dry-run to send, or drop ${listFlags(sending)} to see the request only.`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function listFlags(flags: readonly string[]): string {
+  return flags.length === 1 ? flags[0]! : `${flags.slice(0, -1).join(', ')} and ${flags.at(-1)!}`;
 }

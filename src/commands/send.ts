@@ -3,10 +3,10 @@
  * Command files only gather their own content options and call `runSend`.
  */
 import type { Context } from '../context.js';
-import { WAIT_DEFAULT_SECONDS, type SendFlags } from './options.js';
+import { WAIT_DEFAULT_SECONDS, flagConflict, type SendFlags } from './options.js';
 import { Output, plural } from '../output.js';
 import { readTextOption } from '../input.js';
-import { ValidationError } from '../errors.js';
+import { UsageError, ValidationError } from '../errors.js';
 import { buildMessage, type BuiltMessage, type MessageOptions, type MessageType } from '../core/message.js';
 import { requireCredentials, resolveSettings, type Credentials, type Settings } from '../core/settings.js';
 import { buildSendRequest } from '../core/request.js';
@@ -68,6 +68,8 @@ export function messageOptions(type: MessageType, settings: Settings, flags: Sen
 }
 
 export async function runSend(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions): Promise<number> {
+  const conflict = flagConflict(flags);
+  if (conflict) throw new UsageError(conflict.message, conflict.hint);
   const out = new Output(ctx.io, flags.json === true);
   if (flags.csv !== undefined) {
     const { runBatch } = await import('../batch/command.js');
@@ -137,19 +139,30 @@ function printDryRun(out: Output, request: ReturnType<typeof buildSendRequest>, 
   out.line(describeUnits(message));
 }
 
+/** How many uuids a terminal shows after a send to many numbers; a pipe gets them all. */
+const UUIDS_ON_TERMINAL = 5;
+
 function printSent(out: Output, response: PlivoResponse, message: BuiltMessage, recovered: boolean): void {
-  if (out.json) {
-    out.jsonLine(response);
-  } else {
-    const uuids = response.message_uuid ?? [];
-    const c = out.out;
-    const to = uuids.length === 1 ? `to ${message.destinations.filter((d) => !response.invalid_number?.includes(d))[0] ?? message.destinations[0]}` : `to ${plural(uuids.length, 'number')}`;
-    out.line(`${c.green('✓')} Queued ${to} · ${describeUnits(message)} · ${uuids.join(', ')}`);
-  }
+  if (out.json) out.jsonLine(response);
+  else printQueued(out, response, message);
   if (recovered) out.warn('The answer to the request was lost, but Plivo\'s message list shows the message queued; it was not sent again.');
   if (response.invalid_number && response.invalid_number.length > 0) {
     out.warn(`Plivo did not send to ${plural(response.invalid_number.length, 'invalid number')}: ${response.invalid_number.join(', ')}`);
   }
+}
+
+/** One line for one destination; for several, a summary line and then one uuid per line. */
+function printQueued(out: Output, response: PlivoResponse, message: BuiltMessage): void {
+  const uuids = response.message_uuid ?? [];
+  const c = out.out;
+  if (uuids.length === 1) {
+    const to = message.destinations.filter((d) => !response.invalid_number?.includes(d))[0] ?? message.destinations[0];
+    return out.line(`${c.green('✓')} Queued to ${to} · ${describeUnits(message)} · ${uuids[0]}`);
+  }
+  out.line(`${c.green('✓')} Queued to ${plural(uuids.length, 'number')} · ${describeUnits(message)}`);
+  const shown = out.io.stdout.isTTY === true && uuids.length > UUIDS_ON_TERMINAL + 1 ? uuids.slice(0, UUIDS_ON_TERMINAL) : uuids;
+  for (const uuid of shown) out.line(`  ${uuid}`);
+  if (shown.length < uuids.length) out.line(c.dim(`  … and ${(uuids.length - shown.length).toLocaleString('en-US')} more (--json for all)`));
 }
 
 export function describeUnits(message: BuiltMessage): string {

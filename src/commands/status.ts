@@ -12,7 +12,9 @@ export function makeStatusCommand(ctx: Context, run: (action: () => Promise<numb
   cmd.addHelpText(
     'after',
     `
-Exit codes with --wait: 0 all delivered (or read), 1 some failed or undelivered, 3 some not final in time.
+Every uuid is looked up and reported, in order. Exit codes: 0 all found (with --wait: all delivered
+or read); 1 a uuid is malformed (nothing is requested) or not found, or with --wait a message failed
+or was undelivered; 3 with --wait, some were not final in time.
 
 Examples:
   $ plivo-send status 3a1f1c0e-6b1d-11ef-8a3b-0242ac110002

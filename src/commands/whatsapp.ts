@@ -12,7 +12,10 @@ export function makeWhatsappCommand(ctx: Context, run: (action: () => Promise<nu
     .option('--param <text>', '…and its body text parameters, in order (repeatable)', collect)
     .option('--interactive <json|@file|->', 'interactive message object (button, list, cta_url)')
     .option('--location <json|@file|->', 'location object: {"latitude","longitude","name","address"} as strings');
-  addSendOptions(cmd, { textHelp: 'free-form text (up to 4,096 characters), or - to read stdin' });
+  addSendOptions(cmd, {
+    textHelp: 'free-form text (up to 4,096 characters), or - to read stdin',
+    sender: 'whatsapp',
+  });
   cmd.addHelpText(
     'after',
     `

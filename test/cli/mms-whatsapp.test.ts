@@ -125,6 +125,17 @@ describe('whatsapp', () => {
     expect(out.stderr).toMatch(/--template/);
   });
 
+  it('--help offers only what WhatsApp takes: a WhatsApp-enabled number as --src, no Powerpack', async () => {
+    const out = await runCli(['whatsapp', '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/--src <number> +sender: your WhatsApp-enabled phone number/);
+    expect(out.stdout).not.toMatch(/--powerpack-uuid|short code|alphanumeric/);
+    // The sms command still offers both.
+    const sms = await runCli(['sms', '--help']);
+    expect(sms.stdout).toMatch(/--src <id> +sender: phone number, short code or alphanumeric sender ID/);
+    expect(sms.stdout).toMatch(/--powerpack-uuid <uuid>/);
+  });
+
   it('a WhatsApp JSON file can carry a BOM and still parse', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wa-'));
     writeFileSync(join(dir, 'loc.json'), '\uFEFF' + JSON.stringify(example('location.json')));

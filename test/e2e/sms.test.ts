@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
-import { cleanEnv, runBin } from '../helpers/spawn.js';
+import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
 
 let server: FaultServer;
@@ -174,6 +175,41 @@ describe('plivo-send sms against a local Plivo', () => {
     expect(out.code).toBe(3);
     expect(out.stderr).toMatch(/Could not reach Plivo after 2 attempts: ECONNREFUSED/);
     expect(out.stderr).toMatch(/Nothing was sent/);
+  });
+});
+
+describe('a send to many numbers', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => `1415555${String(1000 + i).padStart(4, '0')}`).join('<');
+
+  it('prints a summary line, then every uuid on a line of its own', async () => {
+    const out = await runBin(['sms', '--src', '14155550100', '--dst', many(12), '--text', 'Sale ends today'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    const [summary, ...rest] = out.stdout.trimEnd().split('\n');
+    expect(summary).toBe('✓ Queued to 12 numbers · GSM-7, 1 segment each');
+    expect(rest.map((l) => l.trim())).toEqual(server.messages.map((m) => m.message_uuid));
+  });
+
+  it('on a terminal shows the first few uuids and how many more', async () => {
+    const command = [process.execPath, BIN, 'sms', '--src', '14155550100', '--dst', many(1000), '--text', 'Sale ends today'].map((a) => `'${a}'`).join(' ');
+    const output = await new Promise<string>((resolve, reject) => {
+      // util-linux `script` gives the binary a pseudo-terminal as stdout.
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...env, TERM: 'dumb' }, cwd: env.HOME });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('error', reject);
+      child.on('close', () => (clearTimeout(timer), resolve(text)));
+    });
+    expect(output).toContain('✓ Queued to 1,000 numbers · GSM-7, 1 segment each');
+    expect(output).toContain(server.messages[4]!.message_uuid);
+    expect(output).not.toContain(server.messages[5]!.message_uuid);
+    expect(output).toContain('… and 995 more (--json for all)');
+  });
+
+  it('--json keeps Plivo\'s answer whole: every uuid', async () => {
+    const out = await runBin(['sms', '--src', '14155550100', '--dst', many(30), '--text', 'hi', '--json'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout).message_uuid).toHaveLength(30);
   });
 });
 
