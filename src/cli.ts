@@ -1,9 +1,9 @@
 /** Entry point: runs the program and turns its outcome into an exit code, in one place. */
 import { homedir } from 'node:os';
-import { fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { Context } from './context.js';
-import type { Io } from './io.js';
+import type { InterruptSignal, Io, Terminal } from './io.js';
 import { makeProgram, type RunState } from './program.js';
 import { Output, prepareColors } from './output.js';
 import { ExitCode, UsageError } from './errors.js';
@@ -38,7 +38,9 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** The real process: stdio, environment, SIGINT. */
+const STOP_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The real process: stdio, environment, signals, the terminal. */
 export async function main(): Promise<void> {
   // `plivo-send … | head`: a closed pipe drops the rest of the output; the command itself (a
   // send, a batch and its journal) runs to its end rather than dying mid-request.
@@ -60,9 +62,13 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     homedir: homedir(),
     onInterrupt: (handler) => {
-      process.on('SIGINT', handler);
-      return () => process.off('SIGINT', handler);
+      const listeners = STOP_SIGNALS.map((signal) => [signal, () => handler(signal)] as const);
+      for (const [signal, listener] of listeners) process.on(signal, listener);
+      return () => {
+        for (const [signal, listener] of listeners) process.off(signal, listener);
+      };
     },
+    openTty,
   };
   process.exitCode = await run(process.argv.slice(2), { io, version: VERSION });
 }
@@ -75,4 +81,34 @@ async function isTerminal(fd: number): Promise<boolean> {
     return false;
   }
   return (await import('node:tty')).isatty(fd);
+}
+
+/**
+ * The controlling terminal, for a question when stdin is a pipe (`… | plivo-send sms --csv -`):
+ * one descriptor to read (a tty stream, so that it can be let go while waiting), one to write.
+ */
+async function openTty(): Promise<Terminal | undefined> {
+  let readFd: number;
+  let writeFd: number;
+  try {
+    readFd = openSync('/dev/tty', 'r');
+  } catch {
+    return undefined; // no controlling terminal (cron, CI, a detached session) or no /dev/tty
+  }
+  try {
+    writeFd = openSync('/dev/tty', 'w');
+  } catch {
+    closeSync(readFd);
+    return undefined;
+  }
+  const { ReadStream } = await import('node:tty');
+  const input = new ReadStream(readFd);
+  return {
+    input,
+    output: { write: (chunk: string) => writeSync(writeFd, chunk), isTTY: true },
+    close: () => {
+      input.destroy();
+      closeSync(writeFd);
+    },
+  };
 }

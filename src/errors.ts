@@ -1,7 +1,9 @@
 /**
- * The error hierarchy. Each class carries the exit code of cli-contract.md; `cli.ts` turns an
+ * The error hierarchy. Each class carries its exit code (the README's table); `cli.ts` turns an
  * error into stderr output and `process.exitCode` in exactly one place.
  */
+import { getSystemErrorMap } from 'node:util';
+import type { InterruptSignal } from './io.js';
 
 export const ExitCode = {
   ok: 0,
@@ -11,9 +13,24 @@ export const ExitCode = {
   rateLimited: 4,
   refused: 5,
   batchIncomplete: 6,
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The exit code of a run stopped by `signal`: 128 + its number, as a shell reports a killed process. */
+export function signalExitCode(signal: InterruptSignal): ExitCode {
+  return signal === 'SIGTERM' ? ExitCode.terminated : signal === 'SIGHUP' ? ExitCode.hangup : ExitCode.interrupted;
+}
+
+/** `no space left on device (ENOSPC)`: what a failed system call means, with its code. */
+export function describeSystemError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (typeof e?.code !== 'string') return error instanceof Error ? error.message : String(error);
+  const meaning = typeof e.errno === 'number' ? getSystemErrorMap().get(e.errno)?.[1] : undefined;
+  return meaning ? `${meaning} (${e.code})` : e.code;
+}
 
 /** One validation problem: `field` is a dotted path (`dst`, `template.components.0.index`). */
 export interface Problem {
@@ -110,8 +127,9 @@ export class RefusedError extends CliError {
   }
 }
 
+/** Stopped by Ctrl-C, SIGTERM or SIGHUP: the exit code names the signal (130, 143, 129). */
 export class InterruptedError extends CliError {
-  constructor(message: string, hint?: string) {
-    super(message, { exitCode: ExitCode.interrupted, code: 'interrupted', hint });
+  constructor(message: string, hint?: string, signal: InterruptSignal = 'SIGINT') {
+    super(message, { exitCode: signalExitCode(signal), code: 'interrupted', hint });
   }
 }

@@ -17,8 +17,23 @@ export interface Io {
   env: Record<string, string | undefined>;
   cwd: string;
   homedir: string;
-  /** Registers a SIGINT handler; returns a function that removes it. */
-  onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * Registers a handler for SIGINT, SIGTERM and SIGHUP (each call says which); returns a function
+   * that removes it. While one is registered, those signals no longer end the process.
+   */
+  onInterrupt?: (handler: (signal: InterruptSignal) => void) => () => void;
+  /** Opens the controlling terminal (`/dev/tty`) when stdin is not one; undefined when there is none. */
+  openTty?: () => Promise<Terminal | undefined>;
+}
+
+/** The signals a command stops cleanly on: Ctrl-C, a closed terminal, `kill` / `timeout` / `docker stop`. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+/** The user's terminal, opened apart from stdin and stderr; `close` gives it back. */
+export interface Terminal {
+  input: Readable;
+  output: OutStream;
+  close(): void;
 }
 
 /** Reads a whole stream as UTF-8 text. */

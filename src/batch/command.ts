@@ -4,7 +4,7 @@
  * passes (runner.ts, sender.ts) everything they need.
  */
 import { createHash } from 'node:crypto';
-import { access, stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Context } from '../context.js';
@@ -12,9 +12,9 @@ import type { SendFlags } from '../commands/options.js';
 import { loadSettings, messageOptions, createClient, type ContentOptions } from '../commands/send.js';
 import { startLocalSandbox } from '../commands/sandbox-session.js';
 import { readTextOption } from '../input.js';
-import type { Io } from '../io.js';
+import type { InterruptSignal, Io, Terminal } from '../io.js';
 import { plural, type Output } from '../output.js';
-import { AuthError, ExitCode, RefusedError, UsageError, ValidationError } from '../errors.js';
+import { AuthError, CliError, describeSystemError, ExitCode, RefusedError, signalExitCode, UsageError, ValidationError } from '../errors.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
 import { PLIVO_MAX_RATE } from '../core/fields.js';
 import { requireCredentials, type Credentials, type Settings } from '../core/settings.js';
@@ -28,12 +28,13 @@ import { LineWriter, ResultsFile, resultObject, type RowResult } from './results
 import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from './limiter.js';
 import { startProgress, type Progress } from './progress.js';
 import { resumeCommand } from './resume.js';
-import { lockJournal } from './lock.js';
+import { lockJournal, lockPathOf } from './lock.js';
+import { fileIdentity, sameFile } from './file-identity.js';
 
 export const DEFAULT_RATE = 60;
 export const DEFAULT_CONCURRENCY = 10;
 export const MAX_CONCURRENCY = 100;
-/** After the first Ctrl-C, requests in flight get this long to finish. */
+/** After the first Ctrl-C (or SIGTERM, SIGHUP), requests in flight get this long to finish. */
 export const GRACE_MS = 10_000;
 /** Retries of a row's 429 / connection refused when the `retries` setting is not given. */
 export const DEFAULT_RETRIES = 4;
@@ -61,20 +62,35 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
   const input = new CsvInput(csv, ctx.io);
   const batch: BatchInput = { type, input, defaults, template, csvOptions: { encoding: flags.encoding, delimiter: flags.delimiter, skipDuplicates: flags.skipDuplicates } };
 
-  // Ctrl-C: the first stops taking rows (and waits GRACE_MS for requests in flight); the second
-  // stops waiting. The journal stays consistent either way: see journal.ts.
+  // Ctrl-C, SIGTERM (kill, timeout, docker stop) or SIGHUP: the first stops taking rows (and waits
+  // GRACE_MS for requests in flight); the second stops waiting. The journal stays consistent
+  // either way: see journal.ts. The first signal decides the exit code.
   const halt = new StopSignal();
   const hardStop = new StopSignal();
-  let interrupts = 0;
-  let onFirstInterrupt = (): void => undefined;
-  const unregister = ctx.io.onInterrupt?.(() => {
-    interrupts++;
-    if (interrupts === 1) {
+  let signal: InterruptSignal | undefined;
+  let onFirstInterrupt = (_signal: InterruptSignal): void => undefined;
+  const unregister = ctx.io.onInterrupt?.((received) => {
+    if (signal === undefined) {
+      signal = received;
       halt.stop();
-      onFirstInterrupt();
+      onFirstInterrupt(received);
     } else hardStop.stop();
   });
-  const run: BatchRun = { ctx, type, flags, out, batch, rate, concurrency, halt, hardStop, interrupted: () => interrupts > 0, onInterrupt: (f) => (onFirstInterrupt = f), settleMs: (settings.settle ?? Math.min(settings.timeout ?? 30, 30)) * 1000 };
+  const run: BatchRun = {
+    ctx,
+    type,
+    flags,
+    out,
+    batch,
+    rate,
+    concurrency,
+    halt,
+    hardStop,
+    interrupted: () => signal !== undefined,
+    interruptCode: () => signalExitCode(signal ?? 'SIGINT'),
+    onInterrupt: (f) => (onFirstInterrupt = f),
+    settleMs: (settings.settle ?? Math.min(settings.timeout ?? 30, 30)) * 1000,
+  };
   try {
     if (flags.dryRun) return await dryRun(run);
     const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
@@ -100,7 +116,9 @@ interface BatchRun {
   halt: StopSignal;
   hardStop: StopSignal;
   interrupted: () => boolean;
-  onInterrupt: (f: () => void) => void;
+  /** 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP. */
+  interruptCode: () => ExitCode;
+  onInterrupt: (f: (signal: InterruptSignal) => void) => void;
   /** How long after its attempt an unknown row's message may take to show in Plivo's list. */
   settleMs: number;
 }
@@ -113,7 +131,7 @@ async function dryRun(run: BatchRun): Promise<number> {
   printPlan(run, plan);
   if (run.interrupted()) {
     out.note('Interrupted: the dry run stopped before the end of the CSV.');
-    return ExitCode.interrupted;
+    return run.interruptCode();
   }
   if (!out.json) out.note(out.err.dim('Dry run: nothing was sent.'));
   return plan.invalid === 0 ? ExitCode.ok : ExitCode.batchIncomplete;
@@ -157,22 +175,14 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
   };
 
   const resultsPath = flags.results === undefined ? undefined : resolve(ctx.io.cwd, flags.results);
-  const others: Array<[string | undefined, string]> = [
-    [journalPath, 'journal'],
-    [journalPath && `${journalPath}.lock`, "journal's lock file"],
-    [run.batch.input.isStdin ? undefined : resolve(ctx.io.cwd, flags.csv!), 'CSV'],
-  ];
-  const clobbers = resultsPath === undefined ? undefined : others.find(([path]) => path === resultsPath)?.[1];
-  if (clobbers !== undefined) {
-    throw new UsageError(`--results ${flags.results} would overwrite the ${clobbers}.`, 'Give --results a path of its own.');
-  }
+  if (resultsPath !== undefined) await checkResultsPath(run, resultsPath, journalPath);
 
   // One run per journal for the whole run: a second run would send the same rows again.
   const lock = journalPath === undefined ? undefined : await lockJournal(journalPath, { shownAs: flags.journal });
   try {
     if (lock?.tookOver) {
       const who = lock.tookOver.pid === undefined ? 'a run' : `pid ${lock.tookOver.pid}`;
-      out.warn(`Took over the lock file ${flags.journal!}.lock left by ${who}, which is no longer running (it crashed or was killed).`);
+      out.warn(`Took over the lock file ${lock.shown} left by ${who}, which is no longer running (it crashed or was killed).`);
     }
     return await sendLocked(run, credentials, sandbox, settings, header, journalPath, resultsPath);
   } finally {
@@ -197,6 +207,7 @@ async function sendLocked(
     journalWrittenAt = await lastModified(journalPath);
     loaded = await loadJournal(journalPath);
     checkJournalHeader(loaded.header, header, sandbox, flags.journal!);
+    await checkWritable(journalPath, flags.journal!);
   } else if (journalPath && (await exists(journalPath))) {
     throw new JournalError(`The journal ${flags.journal} already exists.`, 'Add --resume to continue the batch it records, or give --journal a new path.');
   }
@@ -209,28 +220,31 @@ async function sendLocked(
     const pass = await runPlanPass(run.batch, loaded?.index, run.halt);
     if (!pass.complete) {
       out.note('Interrupted before sending: nothing was sent.');
-      return ExitCode.interrupted;
+      return run.interruptCode();
     }
     const plan = pass.plan;
     printPlan(run, plan);
     if (plan.requests > 0) {
       if (!(await confirm(run, plan))) {
         out.note('Interrupted before sending: nothing was sent.');
-        return ExitCode.interrupted;
+        return run.interruptCode();
       }
       if (!journalPath && plan.requests > 100 && !out.json) {
         out.note(out.err.dim('Tip: --journal <file> makes an interrupted batch resumable without sending any row twice.'));
       }
     }
 
-    if (resultsPath !== undefined) results = openResults(resultsPath, flags.results!);
-    if (journalPath) {
-      if (loaded) {
-        journal = await JournalWriter.append(journalPath, loaded.validBytes);
-        await journal.write({ t: 'resume', at: new Date().toISOString() });
-      } else {
-        journal = await JournalWriter.create(journalPath, header);
-      }
+    if (journalPath) journal = await openJournal(journalPath, flags.journal!, header, loaded);
+    // A results file that cannot be written (disk full, a file size limit) must not pass for a
+    // record: with a journal, the journal is the record and the batch goes on; without one, the
+    // results are the only record of what was sent, so no new row is taken.
+    let sending = true;
+    if (resultsPath !== undefined) {
+      results = openResults(resultsPath, flags.results!, (error) => {
+        if (!sending) return; // found by the last write: said after the summary
+        out.warn(`Could not write the results file ${flags.results!}: ${describeSystemError(error)}.${journal ? ' The journal keeps every outcome; the batch goes on.' : ' No new rows are sent.'}`);
+        if (!journal) run.halt.stop();
+      });
     }
     client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
     const stdout = out.json ? new LineWriter(ctx.io.stdout) : undefined;
@@ -250,9 +264,10 @@ async function sendLocked(
     const { resolveUnknowns } = await import('./reconcile.js');
     const { backoffMs } = await import('../transport/client.js');
     progress = plan.requests > 0 ? await startProgress(out, plan.requests) : undefined;
-    run.onInterrupt(() => {
+    run.onInterrupt((signal) => {
       progress?.stop();
-      out.note(`Stopping: no new rows are sent; waiting up to ${GRACE_MS / 1000} s for requests in flight (Ctrl-C again to stop waiting).`);
+      const [why, again] = signal === 'SIGINT' ? ['', 'Ctrl-C again'] : [` (${signal} received)`, `a second ${signal} or Ctrl-C`];
+      out.note(`Stopping${why}: no new rows are sent; waiting up to ${GRACE_MS / 1000} s for requests in flight (${again} to stop waiting).`);
     });
     const slots = new Semaphore(run.concurrency * 2);
     const requests = new Semaphore(run.concurrency);
@@ -279,16 +294,21 @@ async function sendLocked(
     if (pass.toCheck.length > 0) await settleUnknowns(pass.toCheck.length, journalWrittenAt, run);
     const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx, run.concurrency) : new Map();
     const result = await runSendPass(run.batch, sendCtx, resolutions, run.interrupted);
+    // The pass is over: end any grace-period wait still pending, whose timer would otherwise keep
+    // the process alive for up to GRACE_MS after a signal.
+    run.hardStop.stop();
     progress?.stop();
     stdout?.flush();
-    await results?.close();
+    sending = false;
+    const resultsFailure = await results?.close();
     results = undefined;
 
     printSummary(run, summary, plan);
+    if (resultsFailure) reportResultsFailure(run, resultsFailure, summary);
     const resumable = journalPath !== undefined;
     if (result.interrupted) {
-      printResumeHint(run, resumable, 'The batch was interrupted.');
-      return ExitCode.interrupted;
+      printResumeHint(run, resumable, signalLead(run));
+      return run.interruptCode();
     }
     if (result.abort?.kind === 'auth') {
       out.error(new AuthError('Plivo rejected the credentials (401); the batch stopped and the remaining rows were not sent.', 'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console, then resume.'), false);
@@ -297,16 +317,36 @@ async function sendLocked(
     }
     if (result.abort?.kind === 'journal') {
       out.warn(`The batch stopped: ${result.abort.message}. Rows after that point were not sent.`);
+      printResumeHint(run, resumable);
       return ExitCode.batchIncomplete;
     }
-    if (resumable && (summary.unknown > 0 || summary.failed > 0)) printResumeHint(run, resumable);
-    return summary.sent === plan.rows ? ExitCode.ok : ExitCode.batchIncomplete;
+    if (resumable && (summary.unknown > 0 || summary.failed > 0) && !resultsFailure) printResumeHint(run, resumable);
+    return summary.sent === plan.rows && !resultsFailure ? ExitCode.ok : ExitCode.batchIncomplete;
   } finally {
     progress?.stop();
     client?.close();
-    await results?.close().catch(() => undefined);
+    await results?.close();
     await journal?.close();
     loaded?.index.close();
+  }
+}
+
+/**
+ * `--results` is opened for writing (truncated) before anything is sent: it must not be another
+ * file of the run under another name (a symlink or hard link to the journal would destroy it).
+ */
+async function checkResultsPath(run: BatchRun, resultsPath: string, journalPath: string | undefined): Promise<void> {
+  const { ctx, flags } = run;
+  const others: Array<[string | undefined, string]> = [
+    [journalPath, 'journal'],
+    [journalPath && (await lockPathOf(journalPath)), "journal's lock file"],
+    [run.batch.input.isStdin ? undefined : resolve(ctx.io.cwd, flags.csv!), 'CSV'],
+  ];
+  const results = await fileIdentity(resultsPath);
+  for (const [path, what] of others) {
+    if (path !== undefined && sameFile(results, await fileIdentity(path))) {
+      throw new UsageError(`--results ${flags.results} would overwrite the ${what} (it is the same file under another name). Nothing was sent.`, 'Give --results a path of its own.');
+    }
   }
 }
 
@@ -330,13 +370,61 @@ function checkJournalHeader(found: JournalHeader, expected: JournalHeader, sandb
   }
 }
 
-function openResults(path: string, given: string): ResultsFile {
+function openResults(path: string, given: string, onFailure: (error: Error) => void): ResultsFile {
   try {
-    return new ResultsFile(path);
+    return new ResultsFile(path, onFailure);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot write the results file ${given}: ${code === 'ENOENT' ? 'its directory does not exist' : (code ?? String(error))}. Nothing was sent.`, 'Give --results a path in a directory you can write to.');
+    throw new UsageError(`Cannot write the results file ${given}: ${code === 'ENOENT' ? 'its directory does not exist' : describeSystemError(error)}. Nothing was sent.`, 'Give --results a path in a directory you can write to.');
   }
+}
+
+/** Results that could not be written: said, with the way to write them again (exit 6). */
+function reportResultsFailure(run: BatchRun, error: Error, summary: Summary): void {
+  const { out, flags, type } = run;
+  const message = `Could not write the results file ${flags.results!}: ${describeSystemError(error)}; it is incomplete.`;
+  if (flags.journal === undefined) {
+    const hint = `There was no --journal, so the results were the only record: no new row was sent after the failure, and the summary above counts the ${plural(summary.sent, 'row')} sent. Check them in Plivo's message logs before sending any again, and use --journal next time.`;
+    out.error(new CliError(message, { exitCode: ExitCode.batchIncomplete, code: 'results_not_written', hint }), false);
+    return;
+  }
+  const command = resumeCommand(type, { ...flags, resume: undefined });
+  const hint = `Every row's outcome is in the journal ${flags.journal}: once there is room, write them again (rows already sent are not sent again; give another --results path if this one cannot be written):\n    ${command}`;
+  out.error(new CliError(message, { exitCode: ExitCode.batchIncomplete, code: 'results_not_written', hint }), false);
+}
+
+function signalLead(run: BatchRun): string {
+  const code = run.interruptCode();
+  return code === ExitCode.terminated ? 'The batch was terminated (SIGTERM).' : code === ExitCode.hangup ? 'The batch was stopped: its terminal hung up (SIGHUP).' : 'The batch was interrupted.';
+}
+
+/** Opens the journal to append (on resume) or creates it; a file that cannot be written is said plainly. */
+async function openJournal(path: string, shown: string, header: JournalHeader, loaded: LoadedJournal | undefined): Promise<JournalWriter> {
+  if (!loaded) return JournalWriter.create(path, header);
+  try {
+    const journal = await JournalWriter.append(path, loaded.validBytes);
+    await journal.write({ t: 'resume', at: new Date().toISOString() });
+    return journal;
+  } catch (error) {
+    throw journalNotWritable(shown, error);
+  }
+}
+
+/** Checked before the plan pass: a resume that could not journal must not start sending. */
+async function checkWritable(path: string, shown: string): Promise<void> {
+  try {
+    await access(path, constants.W_OK);
+  } catch (error) {
+    throw journalNotWritable(shown, error);
+  }
+}
+
+function journalNotWritable(shown: string, error: unknown): JournalError {
+  const denied = (error as NodeJS.ErrnoException).code === 'EACCES' || (error as NodeJS.ErrnoException).code === 'EPERM';
+  return new JournalError(
+    `Cannot write the journal ${shown}: ${describeSystemError(error)}. Nothing was sent.`,
+    denied ? `A resume appends to the journal: make it writable (chmod u+w ${shown}) and run the same command again.` : 'A resume appends to the journal: make it writable, then run the same command again.',
+  );
 }
 
 /** The file's mtime in ms; 0 when it cannot be read (loadJournal then says why). */
@@ -364,19 +452,34 @@ async function confirm(run: BatchRun, plan: Plan): Promise<boolean> {
   const { ctx, flags, out } = run;
   if (flags.yes) return true;
   const what = `${plural(plan.messages, 'message')} (${plural(plan.totalUnits, 'unit')})`;
-  if (ctx.io.stdin.isTTY !== true || ctx.io.stderr.isTTY !== true) {
+  const terminal = await openTerminal(ctx.io);
+  if (!terminal) {
     throw new RefusedError(`Sending ${what} needs confirmation, and there is no terminal to ask on. Nothing was sent.`, 'Add --yes to send without asking (check the rows first with --dry-run).');
   }
-  const answer = await ask(ctx.io, `Send ${what}? [y/N] `, run.halt);
+  let answer: string | undefined;
+  try {
+    answer = await ask(terminal, `Send ${what}? [y/N] `, run.halt);
+  } finally {
+    terminal.close();
+  }
   if (answer === undefined) return false;
   if (!/^y(es)?$/i.test(answer.trim())) throw new RefusedError('Nothing was sent: the batch was not confirmed.');
   if (!out.json) out.note('');
   return true;
 }
 
-async function ask(io: Io, question: string, halt: StopSignal): Promise<string | undefined> {
-  io.stderr.write(question);
-  const rl = createInterface({ input: io.stdin, terminal: false });
+/**
+ * stdin and stderr when both are the terminal; else the controlling terminal itself, so that a CSV
+ * piped in (`--csv -`) by a user at a terminal is still confirmed there.
+ */
+async function openTerminal(io: Io): Promise<Terminal | undefined> {
+  if (io.stdin.isTTY === true && io.stderr.isTTY === true) return { input: io.stdin, output: io.stderr, close: () => undefined };
+  return io.openTty?.();
+}
+
+async function ask(terminal: Terminal, question: string, halt: StopSignal): Promise<string | undefined> {
+  terminal.output.write(question);
+  const rl = createInterface({ input: terminal.input, terminal: false });
   try {
     return await Promise.race([
       new Promise<string>((resolveLine) => {

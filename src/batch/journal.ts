@@ -25,7 +25,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, describeSystemError, ExitCode } from '../errors.js';
 import { hash32 } from './hash.js';
 
 export const JOURNAL_FORMAT = 'plivo-send batch journal';
@@ -80,7 +80,7 @@ export class JournalWriter {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') throw new JournalError(`The journal ${path} already exists.`, 'Add --resume to continue the batch it records, or give --journal a new path.');
-      throw new JournalError(`Cannot create the journal ${path}: ${code ?? String(error)}.`);
+      throw new JournalError(`Cannot create the journal ${path}: ${describeSystemError(error)}. Nothing was sent.`, 'Give --journal a path in a directory you can write to.');
     }
     const writer = new JournalWriter(handle);
     await writer.write(header);
@@ -351,7 +351,7 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
     if (error instanceof JournalError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new JournalError(`There is no journal at ${path} to resume.`, 'Give the --journal path of the interrupted batch, or drop --resume to start a new batch.');
-    throw new JournalError(`Cannot read the journal ${path}: ${code ?? String(error)}.`);
+    throw new JournalError(`Cannot read the journal ${path}: ${describeSystemError(error)}.`);
   }
   if (!header) throw new JournalError(`The journal ${path} is empty or has no header.`, 'Drop --resume and start the batch with a new --journal path.');
   return { header, index, validBytes };

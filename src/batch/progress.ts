@@ -18,12 +18,42 @@ interface Spinner {
   stop(): unknown;
 }
 
+/** The rate is measured over this many recent milliseconds. */
+export const RATE_WINDOW_MS = 10_000;
+
+/**
+ * Rows per second over the last RATE_WINDOW_MS: neither the average since the start (which hides a
+ * slowdown) nor the rows of one tick (which jumps when a burst of answers lands together). A pause
+ * (a 429 backoff) lowers it while it lasts, since the window's rows stay as its span grows.
+ */
+export class RateMeter {
+  /** (time, done) samples, oldest first; the first is at or before the window's start. */
+  private samples: Array<{ at: number; done: number }>;
+
+  constructor(started: number) {
+    this.samples = [{ at: started, done: 0 }];
+  }
+
+  record(done: number, at: number): void {
+    this.samples.push({ at, done });
+    // Keep one sample at or before the window's start, so the window always spans it fully.
+    while (this.samples.length > 2 && this.samples[1]!.at <= at - RATE_WINDOW_MS) this.samples.shift();
+  }
+
+  rate(at: number): number {
+    const first = this.samples[0]!;
+    const last = this.samples[this.samples.length - 1]!;
+    const seconds = (at - first.at) / 1000;
+    return seconds > 0 ? (last.done - first.done) / seconds : 0;
+  }
+}
+
 /** `now` is the clock (tests pass a fake). */
 export async function startProgress(out: Output, total: number, now: () => number = Date.now): Promise<Progress> {
   const started = now();
+  const meter = new RateMeter(started);
   const describe = (done: number): { text: string; rate: number; eta: number | undefined } => {
-    const seconds = (now() - started) / 1000;
-    const rate = seconds > 0 ? done / seconds : 0;
+    const rate = meter.rate(now());
     const eta = rate > 0 ? (total - done) / rate : undefined;
     const text = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows · ${rate.toFixed(1)}/s${eta !== undefined && done < total ? ` · ETA ${formatDuration(eta)}` : ''}`;
     return { text, rate, eta };
@@ -37,17 +67,24 @@ export async function startProgress(out: Output, total: number, now: () => numbe
     const spinner: Spinner = ora({ text: `Sending 0/${total.toLocaleString('en-US')} rows`, stream: out.io.stderr as NodeJS.WritableStream, discardStdin: false });
     spinner.start();
     let last = 0;
+    let latest = 0;
     let stopped = false;
+    // While no row finishes (a 429 backoff) the rate shown keeps falling, and the ETA rising.
+    const refresh = setInterval(() => (spinner.text = `Sending ${describe(latest).text}`), 1000);
+    refresh.unref();
     return {
       update(done) {
         if (stopped) return;
         const at = now();
+        meter.record(done, at);
+        latest = done;
         if (at - last < 100 && done < total) return;
         last = at;
         spinner.text = `Sending ${describe(done).text}`;
       },
       stop() {
         stopped = true;
+        clearInterval(refresh);
         spinner.stop();
       },
     };
@@ -61,6 +98,7 @@ export async function startProgress(out: Output, total: number, now: () => numbe
     update(done) {
       if (stopped) return;
       const at = now();
+      meter.record(done, at);
       const tenth = total > 0 ? Math.floor((done * 10) / total) : 10;
       if (at - lastAt < 5000 && tenth === lastTenth) return;
       // A batch that is over within a second needs no progress; the summary follows at the end.

@@ -4,7 +4,8 @@
  * row number holds the early finishers until every row before them is done; the dispatcher stops
  * taking rows when the buffer runs `maxAhead` rows ahead, so memory stays bounded.
  */
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fchmodSync, fstatSync, openSync, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { OutStream } from '../io.js';
 
@@ -112,35 +113,67 @@ export class LineWriter {
   }
 }
 
-/** A `--results` file (created 0600: it holds phone numbers): JSON Lines, or CSV for `.csv`. */
+/** How long a result line may wait in the buffer: a file that cannot be written is found soon. */
+const FLUSH_EVERY_MS = 1000;
+
+/**
+ * A `--results` file (0600: it holds phone numbers): JSON Lines, or CSV for `.csv`. A write that
+ * fails (disk full, a file size limit) is reported once to `onFailure` and by `close`; the lines
+ * after it are dropped.
+ */
 export class ResultsFile {
   private readonly stream: WriteStream;
   private readonly writer: LineWriter;
   private readonly csv: boolean;
-  private error: Error | undefined;
+  private failure: Error | undefined;
+  private flushedAt = Date.now();
+  private closing: Promise<Error | undefined> | undefined;
 
   /** Opens the file at once, so that a bad path fails before anything is sent. */
-  constructor(path: string) {
+  constructor(
+    path: string,
+    private readonly onFailure: (error: Error) => void = () => undefined,
+  ) {
     this.csv = path.toLowerCase().endsWith('.csv');
     const fd = openSync(path, 'w', 0o600);
+    // open() keeps the mode of a file that exists; a device (/dev/stdout) is left alone.
+    if (fstatSync(fd).isFile()) fchmodSync(fd, 0o600);
     this.stream = createWriteStream(path, { fd, highWaterMark: 1 << 16 });
-    this.stream.on('error', (error) => (this.error = error));
+    this.stream.on('error', (error) => this.fail(error));
     this.writer = new LineWriter(this.stream);
     if (this.csv) this.writer.write(csvHeaderLine());
   }
 
   write(r: RowResult): void {
     this.writer.write(this.csv ? resultCsvLine(r) : `${JSON.stringify(resultObject(r))}\n`);
+    const now = Date.now();
+    if (now - this.flushedAt >= FLUSH_EVERY_MS) {
+      this.flushedAt = now;
+      this.writer.flush();
+    }
   }
 
   ready(): Promise<void> | undefined {
     return this.writer.ready();
   }
 
-  async close(): Promise<void> {
+  /** Writes what is left and closes the file; resolves to the first write error, if any. */
+  close(): Promise<Error | undefined> {
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<Error | undefined> {
     this.writer.flush();
-    await new Promise<void>((resolve) => this.stream.end(resolve));
-    if (this.error) throw this.error;
+    this.stream.end();
+    await finished(this.stream).catch((error: Error) => this.fail(error));
+    return this.failure;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.onFailure(error);
   }
 }
 

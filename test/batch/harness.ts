@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Io } from '../../src/io.js';
+import type { InterruptSignal, Io, Terminal } from '../../src/io.js';
 import type { Context } from '../../src/context.js';
 import type { ConfigFile } from '../../src/core/settings.js';
 import { run } from '../../src/cli.js';
@@ -23,8 +23,10 @@ export interface BatchRunOptions {
   cwd?: string;
   stdinTTY?: boolean;
   stderrTTY?: boolean;
-  /** Receives a function that presses Ctrl-C once per call. */
-  onStart?: (interrupt: () => void) => void;
+  /** Receives a function that presses Ctrl-C (or sends another signal) once per call. */
+  onStart?: (interrupt: (signal?: InterruptSignal) => void) => void;
+  /** What `/dev/tty` opens to (default: no controlling terminal). */
+  openTty?: () => Promise<Terminal | undefined>;
   /** What the config file holds (default: nothing). */
   config?: ConfigFile;
 }
@@ -49,7 +51,7 @@ export async function runBatchCli(argv: string[], options: BatchRunOptions = {})
   const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Readable & { isTTY?: boolean };
   stdin.isTTY = options.stdinTTY ?? false;
   const dir = options.cwd ?? tempDir();
-  const handlers = new Set<() => void>();
+  const handlers = new Set<(signal: InterruptSignal) => void>();
   const io: Io = {
     stdout: { write: (s: string) => ((stdout += s), true) },
     stderr: options.stderrTTY
@@ -64,9 +66,10 @@ export async function runBatchCli(argv: string[], options: BatchRunOptions = {})
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    openTty: options.openTty,
   };
-  options.onStart?.(() => {
-    for (const handler of handlers) handler();
+  options.onStart?.((signal = 'SIGINT') => {
+    for (const handler of handlers) handler(signal);
   });
   const ctx: Context = { io, version: '0.0.0-test', loadConfig: async () => ({ config: options.config ?? {}, filepath: undefined, warnings: [] }) };
   const code = await run(argv, ctx);

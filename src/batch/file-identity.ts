@@ -1,0 +1,45 @@
+/**
+ * Which file a path names, however it is reached: through a symlink, `..`, or another hard link.
+ * Path strings cannot tell (`j.jsonl`, `link.jsonl` and `../d/j.jsonl` may be one file), so locks
+ * and overwrite checks compare identities.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+export interface FileIdentity {
+  /** The real path; for a file that does not exist yet, its directory's real path and its name. */
+  realPath: string;
+  /** `dev:ino` of an existing file: the same for every hard link to it. */
+  inode: string | undefined;
+}
+
+export async function fileIdentity(path: string): Promise<FileIdentity> {
+  const absolute = resolve(path);
+  try {
+    const [real, info] = await Promise.all([realpath(absolute), stat(absolute)]);
+    return { realPath: real, inode: `${info.dev}:${info.ino}` };
+  } catch {
+    return { realPath: await realDirectory(absolute), inode: undefined };
+  }
+}
+
+async function realDirectory(absolute: string): Promise<string> {
+  try {
+    return join(await realpath(dirname(absolute)), basename(absolute));
+  } catch {
+    return absolute; // the directory does not exist either: whoever opens the path will say so
+  }
+}
+
+export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.realPath === b.realPath || (a.inode !== undefined && a.inode === b.inode);
+}
+
+/** Names in `directory` ending in `suffix` ([] when it cannot be listed). */
+export async function namesEndingIn(directory: string, suffix: string): Promise<string[]> {
+  try {
+    return (await readdir(directory)).filter((name) => name.endsWith(suffix));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * End to end, with the built binary: the files of a batch. The journal's lock holds whatever name
+ * the journal is reached by (symlink, hard link); --results never overwrites another file of the
+ * run; results that cannot be written are reported, never passed off as written; a resume can
+ * write them again from the journal; a journal that cannot be written is refused before sending.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { BIN, cleanEnv, runBin, startBin, type Spawned, type SpawnOptions } from '../helpers/spawn.js';
+import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from '../batch/harness.js';
+
+let server: FaultServer;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.reset();
+  dir = tempDir();
+  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const postsTo = (dst: string) => server.posts().filter((p) => (p.json as { dst: string }).dst === dst);
+
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function batchArgs(rows: number, extra: string[] = []): string[] {
+  const csv = writeCsv(dir, 'people.csv', peopleCsv(rows));
+  return ['sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', ...extra];
+}
+
+function bin(args: string[], options: SpawnOptions = {}) {
+  return runBin(args, { env, cwd: dir, timeoutMs: 60_000, ...options });
+}
+
+const shellWord = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/** Runs a bash command line in the test's directory and environment. */
+function runShell(command: string): Promise<Spawned> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+function expectEachRowSentOnce(rows: number): void {
+  for (let i = 1; i <= rows; i++) expect(postsTo(dstOf(i)), `row ${i}`).toHaveLength(1);
+}
+
+describe('the journal lock holds the file, whatever its name', () => {
+  for (const kind of ['symlink', 'hard link'] as const) {
+    it(`a --resume through a ${kind} to a journal in use is refused (exit 1) and sends nothing`, async () => {
+      const ROWS = 12;
+      server.delayMs = 300;
+      const args = batchArgs(ROWS, ['--concurrency', '2']);
+      const first = startBin([...args, '--journal', 'j.jsonl'], { env, cwd: dir, timeoutMs: 60_000 });
+      await until(() => server.posts().length >= 2, 'the first run to send');
+      if (kind === 'symlink') symlinkSync(join(dir, 'j.jsonl'), join(dir, 'link.jsonl'));
+      else linkSync(join(dir, 'j.jsonl'), join(dir, 'link.jsonl'));
+
+      const second = await bin([...args, '--journal', 'link.jsonl', '--resume']);
+      expect(second.code, second.stderr).toBe(1);
+      expect(second.stderr).toMatch(/The journal link\.jsonl is in use by another plivo-send run \(pid \d+, lock file .*j\.jsonl\.lock\)\. Nothing was sent\./);
+      const done = await first.done;
+      expect(done.code, done.stderr).toBe(0);
+      expectEachRowSentOnce(ROWS);
+      expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+      expect(existsSync(join(dir, 'link.jsonl.lock'))).toBe(false);
+    }, 90_000);
+  }
+});
+
+describe('--results never overwrites another file of the run', () => {
+  for (const kind of ['symlink', 'hard link'] as const) {
+    it(`a --results that is a ${kind} to the journal or the CSV is refused before anything is sent`, async () => {
+      const args = batchArgs(3, ['--journal', 'j.jsonl']);
+      expect((await bin(args)).code).toBe(0);
+      const journal = readFileSync(join(dir, 'j.jsonl'), 'utf8');
+      const csv = readFileSync(join(dir, 'people.csv'), 'utf8');
+      const make = kind === 'symlink' ? symlinkSync : linkSync;
+      make(join(dir, 'j.jsonl'), join(dir, 'to-journal.jsonl'));
+      make(join(dir, 'people.csv'), join(dir, 'to-csv.csv'));
+      server.reset();
+
+      const overJournal = await bin([...args, '--resume', '--results', 'to-journal.jsonl']);
+      expect(overJournal.code).toBe(1);
+      expect(overJournal.stderr).toContain('--results to-journal.jsonl would overwrite the journal');
+      const overCsv = await bin([...args, '--resume', '--results', 'to-csv.csv']);
+      expect(overCsv.code).toBe(1);
+      expect(overCsv.stderr).toContain('--results to-csv.csv would overwrite the CSV');
+
+      expect(readFileSync(join(dir, 'j.jsonl'), 'utf8')).toBe(journal);
+      expect(readFileSync(join(dir, 'people.csv'), 'utf8')).toBe(csv);
+      expect(server.requests).toHaveLength(0);
+    });
+  }
+
+  it('an existing results file is made 0600, like a new one (it holds phone numbers)', async () => {
+    writeFileSync(join(dir, 'out.jsonl'), 'old\n', { mode: 0o644 });
+    chmodSync(join(dir, 'out.jsonl'), 0o644);
+    const out = await bin(batchArgs(2, ['--results', 'out.jsonl']));
+    expect(out.code, out.stderr).toBe(0);
+    expect(statSync(join(dir, 'out.jsonl')).mode & 0o777).toBe(0o600);
+    expect(jsonLines(readFileSync(join(dir, 'out.jsonl'), 'utf8'))).toHaveLength(2);
+  });
+});
+
+describe('results that cannot be written', () => {
+  it('with a journal: the batch finishes, exits 6 naming the file and the reason, and a resume writes every result again without re-sending', async () => {
+    const ROWS = 5;
+    const args = batchArgs(ROWS, ['--journal', 'j.jsonl']);
+    const out = await bin([...args, '--results', '/dev/full']);
+    expect(out.code, out.stderr).toBe(6);
+    expect(out.stderr).toContain('Could not write the results file /dev/full: no space left on device (ENOSPC)');
+    expect(out.stderr).toContain("Every row's outcome is in the journal j.jsonl");
+    expect(out.stderr).not.toMatch(/Internal error|a bug/);
+    expectEachRowSentOnce(ROWS);
+
+    // The command the hint prints, with another results path: every row from the journal.
+    const resume = /\n {4}(plivo-send sms .*--resume)\n/.exec(out.stderr)?.[1];
+    expect(resume).toContain('--results /dev/full');
+    const again = await bin([...args, '--journal', 'j.jsonl', '--resume', '--results', 'again.jsonl']);
+    expect(again.code, again.stderr).toBe(0);
+    expectEachRowSentOnce(ROWS);
+    const results = jsonLines(readFileSync(join(dir, 'again.jsonl'), 'utf8'));
+    expect(results.map((r) => [r.row, r.status])).toEqual(Array.from({ length: ROWS }, (_, i) => [i + 1, 'sent']));
+    for (const r of results) expect(r.message_uuid).toEqual(server.messages.filter((m) => m.to_number === r.dst).map((m) => m.message_uuid));
+  });
+
+  it('without a journal: no new rows are taken once a write fails (the results were the only record), exit 6', async () => {
+    const ROWS = 40;
+    // 5 requests/s: the results are flushed every second, long before the last row.
+    const out = await bin(batchArgs(ROWS, ['--rate', '5', '--results', '/dev/full']));
+    expect(out.code, out.stderr).toBe(6);
+    expect(out.stderr).toContain('Could not write the results file /dev/full: no space left on device (ENOSPC). No new rows are sent.');
+    expect(out.stderr).toContain('There was no --journal, so the results were the only record');
+    expect(server.posts().length).toBeLessThan(ROWS);
+  });
+
+  it('a file size limit (ulimit -f: EFBIG) is reported the same way, not by dying of SIGXFSZ', async () => {
+    const ROWS = 60;
+    const args = [...batchArgs(ROWS), '--results', 'out.jsonl'];
+    // 4 blocks of 512 bytes: room for about 17 of the 60 result lines.
+    const limited = await runShell(`ulimit -f 4; exec ${[process.execPath, BIN, ...args].map(shellWord).join(' ')}`);
+    expect(limited.signal).toBeNull();
+    expect(limited.code, limited.stderr).toBe(6);
+    expect(limited.stderr).toContain('Could not write the results file out.jsonl: file too large (EFBIG)');
+    // Found by a flush during the run or by the last one: either way no row went out twice.
+    for (let i = 1; i <= ROWS; i++) expect(postsTo(dstOf(i)).length, `row ${i}`).toBeLessThanOrEqual(1);
+  });
+});
+
+/** Mounts a tmpfs of `size` at `path` (root only); false when this machine does not allow it. */
+function mountTmpfs(path: string, size: string): boolean {
+  mkdirSync(path);
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]).status === 0;
+}
+
+const canMount = process.getuid?.() === 0 && process.platform === 'linux';
+
+describe('a journal that cannot be written', () => {
+  it.skipIf(!canMount)('a full disk under the journal stops the batch (exit 6, the reason said); once there is room the resume sends every row exactly once', async ({ skip }) => {
+    const ROWS = 150;
+    const small = join(dir, 'small');
+    // About 80 rows' records fit; few rows are in flight when it fills, so the resume has few to look up.
+    if (!mountTmpfs(small, '16k')) return skip('mount -t tmpfs is not allowed here');
+    try {
+      const args = batchArgs(ROWS, ['--concurrency', '2', '--journal', join(small, 'j.jsonl')]);
+      const out = await bin([...args, '--results', 'first.jsonl']);
+      expect(out.code, out.stderr).toBe(6);
+      expect(out.stderr).toMatch(/The batch stopped: the journal could not be written \(.*ENOSPC.*\)/);
+      expect(out.stderr).toMatch(/To finish it .*:\n {2}plivo-send sms .*--resume\n/);
+      expect(out.stderr).not.toMatch(/Internal error/);
+      const first = jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'));
+      expect(first).toHaveLength(ROWS);
+      expect(server.posts().length).toBeLessThan(ROWS);
+      for (const r of first.filter((r) => r.status === 'sent')) expect(postsTo(r.dst as string), `row ${String(r.row)}`).toHaveLength(1);
+
+      expect(spawnSync('mount', ['-o', 'remount,size=4m', small]).status).toBe(0);
+      const resumed = await bin([...args, '--resume', '--timeout', '1', '--results', 'resumed.jsonl']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expectEachRowSentOnce(ROWS);
+    } finally {
+      spawnSync('umount', [small]);
+    }
+  }, 120_000);
+
+
+  it('a read-only journal on --resume: "cannot write the journal", exit 1, nothing sent', async () => {
+    const args = batchArgs(3, ['--journal', 'j.jsonl']);
+    expect((await bin(args)).code).toBe(0);
+    server.reset();
+    chmodSync(join(dir, 'j.jsonl'), 0o444);
+    // Root writes through any mode: run as nobody when the tests run as root.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    chmodSync(dir, 0o777);
+    chmodSync(env.HOME!, 0o777);
+    const out = await bin([...args, '--resume'], asUser);
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain('Cannot write the journal j.jsonl: permission denied (EACCES). Nothing was sent.');
+    expect(out.stderr).toContain('chmod u+w j.jsonl');
+    expect(out.stderr).not.toMatch(/Internal error/);
+    expect(server.requests).toHaveLength(0);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+  });
+
+  it('a journal in a read-only directory on --resume: the lock cannot be taken, said plainly, exit 1, nothing sent', async () => {
+    const args = batchArgs(3, ['--journal', 'j.jsonl']);
+    expect((await bin(args)).code).toBe(0);
+    server.reset();
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    chmodSync(env.HOME!, 0o777);
+    chmodSync(join(dir, 'j.jsonl'), 0o666);
+    chmodSync(dir, 0o555);
+    const out = await bin([...args, '--resume'], asUser);
+    chmodSync(dir, 0o755);
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain('Cannot create the lock file j.jsonl.lock: permission denied (EACCES). Nothing was sent.');
+    expect(out.stderr).not.toMatch(/Internal error/);
+    expect(server.requests).toHaveLength(0);
+  });
+});

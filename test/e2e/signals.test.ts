@@ -1,0 +1,111 @@
+/**
+ * End to end, with the built binary: SIGTERM (kill, timeout, docker stop, CI) and SIGHUP (a
+ * closed terminal) stop a batch the way Ctrl-C does: no new rows, requests in flight settled,
+ * a results line for every row, the lock released, the resume command printed, and an exit
+ * code naming the signal. The resume then sends every row exactly once.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { cleanEnv, runBin, startBin, type Started } from '../helpers/spawn.js';
+import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from '../batch/harness.js';
+
+let server: FaultServer;
+
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+const ROWS = 40;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (up to 20 s) until `ready()` holds. */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function setUp() {
+  const dir = tempDir();
+  const csv = writeCsv(dir, 'people.csv', peopleCsv(ROWS));
+  const env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
+  const args = ['sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', '--concurrency', '4', '--journal', 'j.jsonl', '--timeout', '2'];
+  return { dir, env, args };
+}
+
+function start(args: string[], dir: string, env: Record<string, string>): Started {
+  return startBin(args, { env, cwd: dir, timeoutMs: 60_000 });
+}
+
+/** The resume sends the rest; afterwards Plivo holds exactly one message per row. */
+async function resumeAndCheck(dir: string, env: Record<string, string>, args: string[]): Promise<void> {
+  server.delayMs = 0;
+  const resumed = await runBin([...args, '--resume', '--results', 'resumed.jsonl'], { env, cwd: dir, timeoutMs: 60_000 });
+  expect(resumed.code, resumed.stderr).toBe(0);
+  for (let i = 1; i <= ROWS; i++) expect(server.messages.filter((m) => m.to_number === dstOf(i)), `row ${i}`).toHaveLength(1);
+  const results = jsonLines(readFileSync(join(dir, 'resumed.jsonl'), 'utf8'));
+  expect(results.map((r) => [r.row, r.status])).toEqual(Array.from({ length: ROWS }, (_, i) => [i + 1, 'sent']));
+}
+
+describe('a batch stopped by a signal', () => {
+  it('SIGTERM: exit 143, a result for every row, no lock left, the resume hint; the resume sends each row once', async () => {
+    const { dir, env, args } = setUp();
+    server.delayMs = 400;
+    const run = start([...args, '--results', 'first.jsonl'], dir, env);
+    await until(() => server.posts().length >= 6, 'the first requests');
+    run.child.kill('SIGTERM');
+    const out = await run.done;
+
+    expect(out.signal).toBeNull();
+    expect(out.code, out.stderr).toBe(143);
+    expect(out.stderr).toContain('Stopping (SIGTERM received): no new rows are sent');
+    expect(out.stderr).toMatch(/The batch was terminated \(SIGTERM\)\. To finish it .*:\n {2}plivo-send sms .*--journal j\.jsonl .*--resume\n/);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+    const first = jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'));
+    expect(first.map((r) => r.row)).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+    expect(server.posts().length).toBeLessThan(ROWS);
+    // Requests in flight were waited for: each row Plivo queued is reported sent.
+    for (const m of server.messages) expect(first.find((r) => r.dst === m.to_number)?.status).toBe('sent');
+
+    await resumeAndCheck(dir, env, args);
+  }, 60_000);
+
+  it('SIGHUP: exit 129, handled the same way', async () => {
+    const { dir, env, args } = setUp();
+    server.delayMs = 400;
+    const run = start([...args, '--results', 'first.jsonl'], dir, env);
+    await until(() => server.posts().length >= 6, 'the first requests');
+    run.child.kill('SIGHUP');
+    const out = await run.done;
+    expect(out.signal).toBeNull();
+    expect(out.code, out.stderr).toBe(129);
+    expect(out.stderr).toContain('Stopping (SIGHUP received)');
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+    expect(jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'))).toHaveLength(ROWS);
+    await resumeAndCheck(dir, env, args);
+  }, 60_000);
+
+  it('a second SIGTERM stops waiting for requests in flight: still exit 143 (not killed), rows in flight unknown', async () => {
+    const { dir, env, args } = setUp();
+    // Answers that take far longer than the grace period: only the second signal ends the wait.
+    server.delayMs = 30_000;
+    const run = start([...args, '--timeout', '60', '--results', 'first.jsonl'], dir, env);
+    await until(() => server.posts().length >= 4, 'the first requests');
+    run.child.kill('SIGTERM');
+    await until(() => run.output().stderr.includes('Stopping'), 'the notice of the first signal');
+    run.child.kill('SIGTERM');
+    const out = await run.done;
+    expect(out.signal).toBeNull();
+    expect(out.code, out.stderr).toBe(143);
+    const first = jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'));
+    expect(first).toHaveLength(ROWS);
+    expect(first.filter((r) => r.status === 'unknown').map((r) => r.row)).toEqual([1, 2, 3, 4]);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+  }, 60_000);
+});
