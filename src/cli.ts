@@ -70,7 +70,11 @@ export async function main(): Promise<void> {
     },
     openTty,
   };
-  process.exitCode = await run(process.argv.slice(2), { io, version: VERSION });
+  const code = await run(process.argv.slice(2), { io, version: VERSION });
+  process.exitCode = code;
+  // Stopped by a signal: what is left (a request whose answer no longer matters, kept-alive
+  // sockets) must not hold the process. stdout and stderr are synchronous for files and pipes.
+  if (code === ExitCode.interrupted || code === ExitCode.terminated || code === ExitCode.hangup) process.exit(code);
 }
 
 /** A terminal is a character device: only then is node:tty (which loads node:net) worth loading. */

@@ -6,7 +6,8 @@ import type { Context } from '../context.js';
 import { WAIT_DEFAULT_SECONDS, flagConflict, type SendFlags } from './options.js';
 import { Output, plural } from '../output.js';
 import { readTextOption } from '../input.js';
-import { UsageError, ValidationError } from '../errors.js';
+import { InterruptedError, UsageError, ValidationError } from '../errors.js';
+import type { InterruptSignal } from '../io.js';
 import { buildMessage, type BuiltMessage, type MessageOptions, type MessageType } from '../core/message.js';
 import { requireCredentials, resolveSettings, type Credentials, type Settings } from '../core/settings.js';
 import { buildSendRequest } from '../core/request.js';
@@ -94,7 +95,14 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
     const credentials: Credentials = sandbox ? sandbox.credentials : requireCredentials(settings);
     const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
     try {
-      const { response, recovered } = await sendChecked(client, message, settings.src);
+      const to = message.destinations.join(', ');
+      const { response, recovered } = await stopOnSignal(ctx, sendChecked(client, message, settings.src), (signal) =>
+        new InterruptedError(
+          `Stopped by ${signal} while the request to ${to} was out: Plivo may or may not have queued the message.`,
+          `Check Plivo's message logs for ${to} (or plivo-send status with its uuid) before sending it again.`,
+          signal,
+        ),
+      );
       if (flags.wait === undefined && !sandbox) {
         printSent(out, response, message, recovered);
         return 0;
@@ -103,7 +111,10 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
       // the final records make one object, so stdout stays one JSON value.
       if (!out.json) printSent(out, response, message, recovered);
       const seconds = typeof flags.wait === 'number' ? flags.wait : sandbox && flags.wait === undefined ? 10 : WAIT_DEFAULT_SECONDS;
-      const waited = await waitForFinalStates(client, response.message_uuid ?? [], out, seconds, { print: !out.json });
+      const uuids = response.message_uuid ?? [];
+      const waited = await stopOnSignal(ctx, waitForFinalStates(client, uuids, out, seconds, { print: !out.json }), (signal) =>
+        new InterruptedError(`Stopped by ${signal} while waiting: the message was queued (${uuids.join(', ')}).`, `Follow it with: plivo-send status ${uuids.join(' ')} --wait`, signal),
+      );
       if (out.json) printSent(out, { ...response, messages: waited.records }, message, recovered);
       return waited.exitCode;
     } finally {
@@ -111,6 +122,22 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
     }
   } finally {
     await sandbox?.close();
+  }
+}
+
+/**
+ * A single send has no journal to settle: a signal (Ctrl-C, SIGTERM, SIGHUP) ends it at once with
+ * the signal's exit code, saying what the interrupted step may have done.
+ */
+async function stopOnSignal<T>(ctx: Context, work: Promise<T>, stopped: (signal: InterruptSignal) => InterruptedError): Promise<T> {
+  let unregister: (() => void) | undefined;
+  const signalled = new Promise<never>((_, reject) => {
+    unregister = ctx.io.onInterrupt?.((signal) => reject(stopped(signal)));
+  });
+  try {
+    return await Promise.race([work, signalled]);
+  } finally {
+    unregister?.();
   }
 }
 

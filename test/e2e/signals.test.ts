@@ -109,3 +109,31 @@ describe('a batch stopped by a signal', () => {
     expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
   }, 60_000);
 });
+
+describe('a single send stopped by a signal', () => {
+  it('SIGTERM while the request is out: exit 143 at once, saying the message may have been queued', async () => {
+    const env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
+    server.delayMs = 30_000;
+    const run = startBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Your code is 123456', '--timeout', '60'], { env, timeoutMs: 20_000 });
+    await until(() => server.posts().length === 1, 'the request');
+    run.child.kill('SIGTERM');
+    const out = await run.done;
+    expect(out.signal).toBeNull();
+    expect(out.code, out.stderr).toBe(143);
+    expect(out.stderr).toMatch(/Stopped by SIGTERM while the request to 14155550101 was out: Plivo may or may not have queued the message/);
+    expect(out.stderr).toMatch(/before sending it again/);
+    expect(server.posts()).toHaveLength(1);
+  }, 30_000);
+
+  it('SIGINT while --wait follows the message: exit 130, naming the queued uuid and how to follow it', async () => {
+    const env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
+    const run = startBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hi', '--wait', '120'], { env, timeoutMs: 20_000 });
+    await until(() => server.requests.some((r) => r.method === 'GET'), 'the first status check');
+    run.child.kill('SIGINT');
+    const out = await run.done;
+    expect(out.code, out.stderr).toBe(130);
+    const uuid = server.messages[0]!.message_uuid;
+    expect(out.stderr).toContain(`Stopped by SIGINT while waiting: the message was queued (${uuid})`);
+    expect(out.stderr).toContain(`plivo-send status ${uuid} --wait`);
+  }, 30_000);
+});
