@@ -35,7 +35,8 @@ interface Example {
 
 function readmeExamples(): Example[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```/gm)].map((m) => m[1]!.split('\n'));
+  // Blocks inside list items are indented: the fence's indentation is stripped from each line.
+  const blocks = [...readme.matchAll(/^( *)```sh\n([\s\S]*?)^\1```/gm)].map((m) => m[2]!.split('\n').map((l) => l.slice(m[1]!.length)));
   return blocks.flatMap((lines, i) => {
     // A block showing a session marks commands with "$ "; its other lines are output.
     const session = lines.some((l) => l.startsWith('$ '));
