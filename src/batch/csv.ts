@@ -1,13 +1,17 @@
 /**
  * Streaming CSV rows (csv-parse): RFC 4180 quoting, embedded commas and newlines, CRLF, a UTF-8
- * BOM. Rows come one at a time through async iteration, so memory does not grow with the file.
+ * BOM; `,` `;` or tab separated (detected from the header line, or --delimiter); UTF-8, UTF-16LE,
+ * ISO-8859-1 or Windows-1252 (--encoding), decoded strictly (csv-decode.ts). Rows come one at a
+ * time through async iteration, so memory does not grow with the file.
  * A row with the wrong number of cells is passed on (the row becomes invalid, not the batch);
- * broken quoting stops the batch (the parser cannot tell where the row ends), but that is found by
- * the first pass, before anything is sent.
+ * broken quoting or encoding stops the batch (the parser cannot tell where the row ends, and a
+ * byte that is no character cannot be sent), but that is found by the first pass, before anything
+ * is sent.
  */
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { parse, CsvError } from 'csv-parse';
 import { CliError, ExitCode } from '../errors.js';
+import { CsvDecoder, detectDelimiter, parseDelimiter, type CsvEncoding, type DecodeFailure } from './csv-decode.js';
 
 /** One record may not exceed this many characters: an unclosed quote must not swallow the file. */
 export const MAX_RECORD_CHARS = 1_000_000;
@@ -26,10 +30,29 @@ export interface CsvRows {
   close(): void;
 }
 
+export interface CsvReadOptions {
+  /** --encoding (default: UTF-8, or UTF-16LE after its byte order mark). */
+  encoding?: string | undefined;
+  /** --delimiter (default: detected from the header line). */
+  delimiter?: string | undefined;
+}
+
 /** Reads the header, then hands out rows. `name` is used in error messages. */
-export async function openCsvRows(source: Readable, name: string): Promise<CsvRows> {
+export async function openCsvRows(source: Readable, name: string, options: CsvReadOptions = {}): Promise<CsvRows> {
+  const decoder = new CsvDecoder(options.encoding as CsvEncoding | undefined);
+  const chunks = decodeChunks(source, decoder);
+  let head: Buffer[] = [];
+  let delimiter: string;
+  try {
+    if (options.delimiter !== undefined) delimiter = parseDelimiter(options.delimiter);
+    else ({ head, delimiter } = await readHeaderLine(chunks));
+  } catch (error) {
+    source.destroy();
+    throw describeCsvError(error, name);
+  }
   const parser = parse({
     bom: true,
+    delimiter,
     relax_column_count: true,
     skip_empty_lines: true,
     max_record_size: MAX_RECORD_CHARS,
@@ -37,16 +60,36 @@ export async function openCsvRows(source: Readable, name: string): Promise<CsvRo
     // csv-parse would otherwise fix the delimiter from the first line and reject the others.
     record_delimiter: ['\r\n', '\n', '\r'],
   });
-  pipeline(source, parser, () => undefined);
+  pipeline(Readable.from(prepend(head, chunks), { objectMode: false, highWaterMark: 1 << 16 }), parser, () => undefined);
   const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
-  const next = async (): Promise<string[] | undefined> => {
+  // The parser's own count: records it parsed, the header included (a stream error drops the
+  // records it had parsed but not handed out yet, so the consumer's count would be short).
+  const parsed = (): number => parser.info.records;
+  const pull = async (): Promise<string[] | undefined> => {
     try {
       const step = await iterator.next();
       return step.done ? undefined : step.value;
     } catch (error) {
+      // The parser stopped inside the record the decoding cut short (an open quote).
+      if (decoder.failure) throw decodingError(decoder.failure, parsed(), name);
       throw describeCsvError(error, name);
     }
   };
+  // One record is read ahead, so that a record cut short by a decoding failure is never handed
+  // out: the failure is in the last record parsed, or in the next one when it fell on a line start.
+  const failed = (): CsvSyntaxError => {
+    const atLineStart = decoder.lastByte === -1 || decoder.lastByte === 0x0a || decoder.lastByte === 0x0d;
+    return decodingError(decoder.failure!, Math.max(0, atLineStart ? parsed() : parsed() - 1), name);
+  };
+  let ahead = await pull();
+  const next = async (): Promise<string[] | undefined> => {
+    const current = ahead;
+    if (current === undefined) return undefined;
+    ahead = await pull();
+    if (ahead === undefined && decoder.failure) throw failed();
+    return current;
+  };
+  if (ahead === undefined && decoder.failure) throw failed();
   const header = await next();
   if (header === undefined) {
     throw new CsvSyntaxError(`${name} is empty: a batch CSV starts with a header row naming its columns.`, 'For example: dst,name,code');
@@ -61,7 +104,50 @@ export async function openCsvRows(source: Readable, name: string): Promise<CsvRo
   };
 }
 
+/** The input decoded to UTF-8 chunks; after a decoding failure, the text before it, then the end. */
+async function* decodeChunks(source: Readable, decoder: CsvDecoder): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    const out = decoder.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    if (out.length > 0) yield out;
+    if (decoder.failure) return;
+  }
+  const rest = decoder.end();
+  if (rest.length > 0) yield rest;
+}
+
+async function* prepend(head: Buffer[], rest: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  yield* rest;
+}
+
+/** Reads chunks until the header line is complete, and picks the separator it uses. */
+async function readHeaderLine(chunks: AsyncGenerator<Buffer>): Promise<{ head: Buffer[]; delimiter: string }> {
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const step = await chunks.next();
+    if (!step.done) {
+      head.push(step.value);
+      size += step.value.length;
+    }
+    const atEnd = step.done === true || size > MAX_RECORD_CHARS;
+    const delimiter = detectDelimiter(head.length === 1 ? head[0]! : Buffer.concat(head), atEnd);
+    if (delimiter !== undefined) return { head, delimiter };
+  }
+}
+
+/** `row` 0 is the header row. */
+function decodingError(failure: DecodeFailure, row: number, name: string): CsvSyntaxError {
+  const where = row === 0 ? 'the header row' : `row ${row}`;
+  const hint =
+    failure.encoding === 'utf-8'
+      ? 'If it was saved as Latin-1 or Windows-1252 (Excel\'s plain "CSV" on Windows), add --encoding windows-1252 (or --encoding latin1); or save it as "CSV UTF-8".'
+      : 'It holds half of a character pair, or ends in the middle of one: save it again from the spreadsheet, preferably as "CSV UTF-8".';
+  return new CsvSyntaxError(`${name} is not valid ${failure.encoding === 'utf-8' ? 'UTF-8' : 'UTF-16LE'}: ${where} holds ${failure.bytes} at byte offset ${failure.offset}. Nothing was sent.`, hint);
+}
+
 function describeCsvError(error: unknown, name: string): Error {
+  if (error instanceof CliError) return error;
   if (error instanceof CsvError) {
     const line = (error as CsvError & { lines?: number }).lines;
     const where = line !== undefined ? ` near line ${line}` : '';

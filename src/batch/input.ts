@@ -3,9 +3,11 @@
  * again to send. A file is simply reopened. Stdin can be read only once, so the first pass copies
  * it to a spool file (private temp directory, mode 0600, deleted at the end) as it streams, and
  * the second pass reads the spool. Memory stays flat either way; the spool costs one disk copy.
+ * A run killed with SIGKILL cannot delete its spool: the directory's name holds the pid, and the
+ * next run that spools deletes those whose process is gone.
  */
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -44,7 +46,8 @@ export class CsvInput {
     }
     this.stdinUsed = true;
     if (!keep) return this.io.stdin;
-    this.spoolDir = await mkdtemp(join(tmpdir(), 'plivo-send-csv-'));
+    await removeStaleSpools(tmpdir());
+    this.spoolDir = await mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
     this.spoolPath = join(this.spoolDir, 'stdin.csv');
     const spool = createWriteStream(this.spoolPath, { mode: 0o600, flags: 'wx' });
     this.spoolDone = new Promise((resolveDone, reject) => {
@@ -56,6 +59,44 @@ export class CsvInput {
 
   async dispose(): Promise<void> {
     if (this.spoolDir !== undefined) await rm(this.spoolDir, { recursive: true, force: true });
+  }
+}
+
+const SPOOL_PREFIX = 'plivo-send-csv-';
+const SPOOL_NAME = /^plivo-send-csv-(\d+)-[A-Za-z0-9]+$/;
+
+/**
+ * Deletes the spool directories in `dir` left by runs that were killed: those of this user whose
+ * pid is no longer running. A pid that is running again (reused) keeps its directory: never a
+ * live run's spool is removed. Best effort: a spool that cannot be checked is left alone.
+ */
+export async function removeStaleSpools(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(SPOOL_NAME.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    const path = join(dir, name);
+    try {
+      const info = await lstat(path);
+      if (info.isDirectory() && info.uid === process.getuid?.()) await rm(path, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

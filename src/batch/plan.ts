@@ -6,11 +6,11 @@
  */
 import type { MessageType } from '../core/message.js';
 import { plural } from '../output.js';
-import { HashSet64, hash64 } from './hash.js';
+import { DuplicateIndex } from './duplicates.js';
 import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js';
 
 const SAMPLES = 10;
-/** Plivo's default throughput per account (plivo-message-api.md §2), messages per second. */
+/** Plivo's default throughput per account (its Message API rate-limit documentation), messages per second. */
 export const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
 export const DEFAULT_MESSAGE_EXPIRY = 10_800;
 
@@ -36,19 +36,29 @@ export interface Plan {
   totalUnits: number;
   duplicates: number;
   duplicateSamples: Array<{ row: number; first: number }>;
+  /** Repeats not sent because of --skip-duplicates (counted in `invalid` and `duplicates` too). */
+  skipped: number;
   /** Duplicate detection stopped after this many distinct rows (memory bound), if it did. */
   duplicateCheckStoppedAt: number | undefined;
   /** The shortest message_expiry among rows to send (Plivo's default when none sets one). */
   minExpiry: number;
 }
 
+export interface PlanOptions {
+  /** --skip-duplicates: the rows' own index, which already marks each repeat invalid. */
+  skipping?: DuplicateIndex | undefined;
+  maxDuplicateEntries?: number | undefined;
+}
+
 export class PlanBuilder {
   private readonly plan: Plan;
-  private readonly seen: HashSet64;
-  private readonly h = new Uint32Array(2);
+  /** Undefined when skipping: the rows' index found the repeats already. */
+  private readonly duplicates: DuplicateIndex | undefined;
+  private readonly skipping: DuplicateIndex | undefined;
 
-  constructor(type: MessageType, maxDuplicateEntries?: number) {
-    this.seen = new HashSet64(maxDuplicateEntries);
+  constructor(type: MessageType, { skipping, maxDuplicateEntries }: PlanOptions = {}) {
+    this.skipping = skipping;
+    this.duplicates = skipping ? undefined : new DuplicateIndex(maxDuplicateEntries);
     this.plan = {
       type,
       rows: 0,
@@ -63,6 +73,7 @@ export class PlanBuilder {
       totalUnits: 0,
       duplicates: 0,
       duplicateSamples: [],
+      skipped: 0,
       duplicateCheckStoppedAt: undefined,
       minExpiry: DEFAULT_MESSAGE_EXPIRY,
     };
@@ -73,22 +84,19 @@ export class PlanBuilder {
     plan.rows++;
     if (!prepared.ok) {
       plan.invalid++;
-      if (plan.invalidSamples.length < SAMPLES) plan.invalidSamples.push({ row: prepared.row, error: describeProblems(prepared.problems) });
+      if (prepared.duplicateOf !== undefined) {
+        plan.skipped++;
+        this.addDuplicate(prepared.row, prepared.duplicateOf);
+      } else if (plan.invalidSamples.length < SAMPLES) {
+        plan.invalidSamples.push({ row: prepared.row, error: describeProblems(prepared.problems) });
+      }
       return;
     }
     plan.valid++;
     const { message } = prepared;
     const body = message.body;
-    let key = `${body.dst}\u0000${body.text ?? ''}`;
-    if (body.type !== 'sms') key += `\u0000${JSON.stringify([body.media_urls, body.media_ids, body.template, body.interactive, body.location])}`;
-    hash64(key, this.h);
-    const first = this.seen.addOrGet(this.h[0]!, this.h[1]!, prepared.row);
-    if (first !== 0) {
-      plan.duplicates++;
-      if (plan.duplicateSamples.length < SAMPLES) plan.duplicateSamples.push({ row: prepared.row, first });
-    } else if (this.seen.full && plan.duplicateCheckStoppedAt === undefined) {
-      plan.duplicateCheckStoppedAt = this.seen.size;
-    }
+    const first = this.duplicates?.firstRowOf(message, prepared.row) ?? 0;
+    if (first !== 0) this.addDuplicate(prepared.row, first);
     if (standing === 'sent') {
       plan.alreadySent++;
       return;
@@ -103,7 +111,13 @@ export class PlanBuilder {
     if (body.message_expiry !== undefined && body.message_expiry < plan.minExpiry) plan.minExpiry = body.message_expiry;
   }
 
+  private addDuplicate(row: number, first: number): void {
+    this.plan.duplicates++;
+    if (this.plan.duplicateSamples.length < SAMPLES) this.plan.duplicateSamples.push({ row, first });
+  }
+
   finish(): Plan {
+    this.plan.duplicateCheckStoppedAt = (this.skipping ?? this.duplicates)?.stoppedAt;
     return this.plan;
   }
 }
@@ -158,15 +172,17 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
   }
   if (plan.duplicates > 0) {
     const shown = plan.duplicateSamples.map((d) => `row ${d.row} repeats row ${d.first}`).join(', ');
-    lines.push(`  ${plural(plan.duplicates, 'duplicate row')} (same dst and text): ${shown}${plan.duplicates > plan.duplicateSamples.length ? ', …' : ''}`);
+    const what = plan.skipped > 0 ? 'skipped (--skip-duplicates: same dst and text)' : '(same dst and text)';
+    lines.push(`  ${plural(plan.duplicates, 'duplicate row')} ${what}: ${shown}${plan.duplicates > plan.duplicateSamples.length ? ', …' : ''}`);
   }
   if (plan.duplicateCheckStoppedAt !== undefined) {
     lines.push(`  Duplicates were checked among the first ${plan.duplicateCheckStoppedAt.toLocaleString('en-US')} distinct rows only (memory bound).`);
   }
-  if (plan.invalid > 0) {
+  const invalid = plan.invalid - plan.skipped;
+  if (invalid > 0) {
     lines.push('  Invalid rows (not sent):');
     for (const s of plan.invalidSamples) lines.push(`    row ${s.row}: ${s.error}`);
-    if (plan.invalid > plan.invalidSamples.length) lines.push(`    … and ${(plan.invalid - plan.invalidSamples.length).toLocaleString('en-US')} more (every row is listed by --dry-run --json and in --results)`);
+    if (invalid > plan.invalidSamples.length) lines.push(`    … and ${(invalid - plan.invalidSamples.length).toLocaleString('en-US')} more (every row is listed by --dry-run --json and in --results)`);
   }
   return lines;
 }
@@ -186,6 +202,7 @@ export function planJson(plan: Plan, est: Estimate): Record<string, unknown> {
     total_units: plan.totalUnits,
     duplicates: plan.duplicates,
     duplicate_rows: plan.duplicateSamples,
+    skipped_duplicates: plan.skipped,
     invalid_rows: plan.invalidSamples,
     estimated_seconds: Math.round(est.seconds * 10) / 10,
     ...(est.queueSeconds !== undefined ? { queue_seconds: Math.round(est.queueSeconds) } : {}),

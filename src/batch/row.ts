@@ -1,17 +1,20 @@
 /**
  * One CSV row → one message (pure). Columns named like API fields set that field for their row;
  * flags and config are the defaults; the `--text` template's `{{column}}` placeholders are filled
- * from the row. Rules (cli-contract.md, "Batch mode"):
+ * from the row. Rules (README, "Batch sends"):
  * - a blank cell in an API-field column does not override: the default applies to that row;
  * - a `text` cell is used as it is (no placeholders filled, not trimmed);
- * - a placeholder whose column is missing, or whose cell is blank, makes the row invalid: a
- *   message is never sent with a hole where a name or a code should be;
- * - a row with more or fewer cells than the header is invalid (not a crash).
+ * - `--dst '{{Phone}}'` takes the destination from any column, filled like the text template;
+ * - a placeholder whose cell is blank makes the row invalid: a message is never sent with a hole
+ *   where a name or a code should be (a placeholder with no column at all stops the batch);
+ * - a row with more or fewer cells than the header is invalid (not a crash);
+ * - with --skip-duplicates, a row whose message repeats an earlier row's is invalid.
  */
 import type { Problem } from '../errors.js';
 import { buildMessage, type BuiltMessage, type MessageOptions } from '../core/message.js';
 import { parseJsonText } from '../core/whatsapp.js';
-import { bindTemplate, type Template } from './template.js';
+import { bindTemplate, compileTemplate, type Template } from './template.js';
+import { DuplicateIndex } from './duplicates.js';
 
 type FieldKey = Exclude<keyof MessageOptions, 'type' | 'smartEncoding'>;
 
@@ -47,17 +50,21 @@ export interface RowSpec {
   textIndex: number;
   template: Template | undefined;
   templateIndices: Int32Array;
-  /** Shown in the error of a placeholder with no column. */
-  columnList: string;
+  /** `--dst` with placeholders, filled per row (when the row has no `dst` cell of its own). */
+  dstTemplate: Template | undefined;
+  dstIndices: Int32Array;
+  /** --skip-duplicates: the messages seen so far in this pass. */
+  duplicates: DuplicateIndex | undefined;
 }
 
 export type SpecResult = { ok: true; spec: RowSpec } | { ok: false; problems: Problem[] };
 
 /**
  * Checks the header once. Problems here concern every row (a duplicated field column, no `dst`
- * anywhere, an SMS with no text anywhere), so they stop the batch before anything is sent.
+ * or sender anywhere, an SMS with no text anywhere, a placeholder naming no column), so they stop
+ * the batch, all listed together, before anything is sent.
  */
-export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOptions, template: Template | undefined): SpecResult {
+export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOptions, template: Template | undefined, { skipDuplicates = false } = {}): SpecResult {
   const header = rawHeader.map((name) => name.trim());
   const problems: Problem[] = [];
   const fields: RowSpec['fields'] = [];
@@ -79,18 +86,16 @@ export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOp
       fields.push({ index, column: key, field });
     }
   });
-  if (template) {
-    for (const name of new Set(template.names)) {
-      const count = header.filter((h) => h === name).length;
-      if (count > 1) problems.push({ field: 'csv', message: `the header has ${count} '${name}' columns, so {{${name}}} is ambiguous; rename one` });
-    }
-  }
+  const dstTemplate = compileDstTemplate(defaults.dst, problems);
+  problems.push(...placeholderProblems([['text', template], ['dst', dstTemplate]], header));
   if (dstIndex < 0 && (defaults.dst === undefined || defaults.dst.length === 0)) {
-    problems.push({ field: 'csv', message: `no 'dst' column (the header is: ${describeHeader(header)}); add one with the destination numbers, or give --dst for every row` });
+    problems.push({ field: 'csv', message: `no 'dst' column (the header is: ${describeHeader(header)}); add one with the destination numbers, or give --dst for every row (--dst '{{column}}' names another column)` });
   }
   if (defaults.type === 'sms' && textIndex < 0 && template === undefined) {
     problems.push({ field: 'text', message: "SMS needs text: give --text 'Hi {{name}}' (placeholders are filled from each row) or add a 'text' column" });
   }
+  const sender = senderProblem(defaults, seen);
+  if (sender) problems.push(sender);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -102,9 +107,48 @@ export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOp
       textIndex,
       template,
       templateIndices: template ? bindTemplate(template, header) : new Int32Array(0),
-      columnList: describeHeader(header),
+      dstTemplate,
+      dstIndices: dstTemplate ? bindTemplate(dstTemplate, header) : new Int32Array(0),
+      duplicates: skipDuplicates ? new DuplicateIndex() : undefined,
     },
   };
+}
+
+/** `--dst` values holding `{{…}}`: one template for them all (joined with `<`, as Plivo joins numbers). */
+function compileDstTemplate(dst: readonly string[] | undefined, problems: Problem[]): Template | undefined {
+  if (dst === undefined || !dst.some((d) => d.includes('{{'))) return undefined;
+  const compiled = compileTemplate(dst.join('<'));
+  if (compiled.ok) return compiled.template;
+  problems.push({ field: 'dst', message: compiled.problem });
+  return undefined;
+}
+
+/** A placeholder naming no column (or an ambiguous one) could be filled in no row. */
+function placeholderProblems(templates: Array<[string, Template | undefined]>, header: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  const ambiguous = new Set<string>();
+  for (const [field, template] of templates) {
+    for (const name of new Set(template?.names)) {
+      const count = header.filter((h) => h === name).length;
+      if (count === 0) problems.push({ field, message: `{{${name}}} names no column of the CSV (columns: ${describeHeader(header)}); fix the placeholder or add a '${name}' column` });
+      if (count > 1 && !ambiguous.has(name)) {
+        ambiguous.add(name);
+        problems.push({ field: 'csv', message: `the header has ${count} '${name}' columns, so {{${name}}} is ambiguous; rename one` });
+      }
+    }
+  }
+  return problems;
+}
+
+/** No sender in the options and no column to give one: no row could be sent. */
+function senderProblem(defaults: MessageOptions, columns: ReadonlyMap<string, number>): Problem | undefined {
+  const given = (value: string | undefined) => value !== undefined && value.trim() !== '';
+  if (defaults.type === 'whatsapp') {
+    if (given(defaults.src) || columns.has('src')) return undefined;
+    return { field: 'src', message: "no sender: WhatsApp needs --src <the WhatsApp-enabled number> (or src in .plivorc, or a 'src' column)" };
+  }
+  if (given(defaults.src) || given(defaults.powerpackUuid) || columns.has('src') || columns.has('powerpack_uuid')) return undefined;
+  return { field: 'src', message: "no sender: pass --src <number or sender ID> or --powerpack-uuid <uuid>, set src in .plivorc, or add a 'src' or 'powerpack_uuid' column" };
 }
 
 function describeHeader(header: readonly string[]): string {
@@ -114,17 +158,25 @@ function describeHeader(header: readonly string[]): string {
 
 export type PreparedRow =
   | { ok: true; row: number; message: BuiltMessage }
-  | { ok: false; row: number; problems: Problem[]; /** the row's dst cell as written, for results */ dst: string };
+  | {
+      ok: false;
+      row: number;
+      problems: Problem[];
+      /** the row's dst as written, for results */
+      dst: string;
+      /** --skip-duplicates: the earlier row this one repeats. */
+      duplicateOf?: number;
+    };
 
 /** Renders one data row (`row` is 1-based) into a message, or the list of its problems. */
 export function prepareRow(spec: RowSpec, row: number, cells: readonly string[]): PreparedRow {
   const dstCell = spec.dstIndex >= 0 ? (cells[spec.dstIndex] ?? '') : (spec.defaults.dst ?? []).join('<');
   if (cells.length !== spec.header.length) {
-    const message = `the row has ${cells.length} ${cells.length === 1 ? 'cell' : 'cells'} but the header has ${spec.header.length} columns (a missing or extra comma, or an unquoted comma in a value?)`;
+    const message = `the row has ${cells.length} ${cells.length === 1 ? 'cell' : 'cells'} but the header has ${spec.header.length} columns (a missing or extra separator, or an unquoted separator in a value?)`;
     return { ok: false, row, problems: [{ field: 'csv', message }], dst: dstCell };
   }
   const options: MessageOptions = { ...spec.defaults };
-  let problems: Problem[] | undefined;
+  const problems: Problem[] = [];
 
   for (const { index, column, field } of spec.fields) {
     const cell = cells[index]!;
@@ -140,7 +192,7 @@ export function prepareRow(spec: RowSpec, row: number, cells: readonly string[])
       case 'location': {
         const parsed = parseJsonText(cell, column);
         if (parsed.ok) options[field] = parsed.value;
-        else (problems ??= []).push(parsed.problem);
+        else problems.push(parsed.problem);
         break;
       }
       case 'src':
@@ -157,37 +209,44 @@ export function prepareRow(spec: RowSpec, row: number, cells: readonly string[])
     }
   }
 
-  const textCell = spec.textIndex >= 0 ? cells[spec.textIndex]! : '';
-  if (textCell !== '') {
-    options.text = textCell;
-  } else if (spec.template !== undefined) {
-    const { literals, names } = spec.template;
-    let text = literals[0]!;
-    for (let i = 0; i < names.length; i++) {
-      const index = spec.templateIndices[i]!;
-      const value = index >= 0 ? cells[index]! : undefined;
-      if (value === undefined) {
-        (problems ??= []).push({ field: 'text', message: `{{${names[i]}}} has no column named '${names[i]}' in the CSV (columns: ${spec.columnList})` });
-      } else if (value.trim() === '') {
-        (problems ??= []).push({ field: 'text', message: `{{${names[i]}}} is blank in this row; fill the '${names[i]}' cell or remove the row` });
-      } else {
-        text += value;
-      }
-      text += literals[i + 1]!;
-    }
-    options.text = text;
+  let dst = dstCell;
+  if (spec.dstTemplate !== undefined && (spec.dstIndex < 0 || dstCell.trim() === '')) {
+    dst = fillTemplate(spec.dstTemplate, spec.dstIndices, cells, 'dst', problems);
+    options.dst = [dst];
   }
+  const textCell = spec.textIndex >= 0 ? cells[spec.textIndex]! : '';
+  if (textCell !== '') options.text = textCell;
+  else if (spec.template !== undefined) options.text = fillTemplate(spec.template, spec.templateIndices, cells, 'text', problems);
 
   const built = buildMessage(options);
-  if (!built.ok) return { ok: false, row, problems: problems ? problems.concat(built.problems) : built.problems, dst: dstCell };
-  if (problems) return { ok: false, row, problems, dst: dstCell };
+  if (!built.ok) return { ok: false, row, problems: problems.concat(built.problems), dst };
+  if (problems.length > 0) return { ok: false, row, problems, dst };
+  const first = spec.duplicates?.firstRowOf(built.message, row) ?? 0;
+  if (first !== 0) return { ok: false, row, problems: [{ field: '', message: `duplicate of row ${first} (--skip-duplicates)` }], dst, duplicateOf: first };
   return { ok: true, row, message: built.message };
+}
+
+/** The template with each placeholder's cell; a blank cell is a `field` problem (never sent blank). */
+function fillTemplate(template: Template, indices: Int32Array, cells: readonly string[], field: string, problems: Problem[]): string {
+  const { literals, names } = template;
+  let text = literals[0]!;
+  for (let i = 0; i < names.length; i++) {
+    const value = cells[indices[i]!]!;
+    if (value.trim() === '') problems.push({ field, message: `{{${names[i]}}} is blank in this row; fill the '${names[i]}' cell or remove the row` });
+    else text += value;
+    text += literals[i + 1]!;
+  }
+  return text;
 }
 
 /** `field: message; field: message`, the one-line form of a row's problems. */
 export function describeProblems(problems: readonly Problem[]): string {
   let text = '';
-  for (let i = 0; i < problems.length; i++) text += `${i > 0 ? '; ' : ''}${problems[i]!.field}: ${problems[i]!.message}`;
+  for (let i = 0; i < problems.length; i++) {
+    const { field, message } = problems[i]!;
+    // A problem of the whole row (a repeat) has no field to name.
+    text += `${i > 0 ? '; ' : ''}${field === '' ? '' : `${field}: `}${message}`;
+  }
   return text;
 }
 

@@ -38,8 +38,9 @@ export interface CsvOptions {
 }
 
 export async function openRows(batch: BatchInput, keep: boolean): Promise<{ csv: CsvRows; spec: RowSpec }> {
-  const csv = await openCsvRows(await batch.input.open(keep), batch.input.name);
-  const compiled = compileRowSpec(csv.header, batch.defaults, batch.template);
+  const { encoding, delimiter, skipDuplicates } = batch.csvOptions;
+  const csv = await openCsvRows(await batch.input.open(keep), batch.input.name, { encoding, delimiter });
+  const compiled = compileRowSpec(csv.header, batch.defaults, batch.template, { skipDuplicates });
   if (!compiled.ok) {
     csv.close();
     throw new ValidationError(compiled.problems);
@@ -53,10 +54,12 @@ export async function openRows(batch: BatchInput, keep: boolean): Promise<{ csv:
 /**
  * One pass: the plan, and one line per row on stdout (JSON with `--json`: `row`, `status`,
  * `encoding`, `segments`, `body` or `error`). Written in large chunks, honouring backpressure.
+ * When stdout is closed early (`| head`), the rows are still read to the end: the plan on stderr
+ * and the exit code speak for the whole file, never for the rows printed so far.
  */
 export async function runDryRun(batch: BatchInput, out: Output, stop: StopSignal): Promise<Plan> {
   const { csv, spec } = await openRows(batch, false);
-  const plan = new PlanBuilder(batch.type);
+  const plan = new PlanBuilder(batch.type, { skipping: spec.duplicates });
   const writer = new LineWriter(out.io.stdout);
   try {
     for (let row = 1; !stop.stopped; row++) {
@@ -64,10 +67,10 @@ export async function runDryRun(batch: BatchInput, out: Output, stop: StopSignal
       if (cells === undefined) break;
       const prepared = prepareRow(spec, row, cells);
       plan.add(prepared);
+      if (writer.closed) continue;
       writer.write(out.json ? dryRunJsonLine(prepared) : dryRunHumanLine(prepared, out));
       const wait = writer.ready();
       if (wait) await stop.race(wait);
-      if (writer.closed) break;
     }
   } finally {
     writer.flush();
@@ -116,7 +119,7 @@ export interface PlanPassResult {
 
 export async function runPlanPass(batch: BatchInput, index: JournalIndex | undefined, stop: StopSignal): Promise<PlanPassResult> {
   const { csv, spec } = await openRows(batch, true);
-  const plan = new PlanBuilder(batch.type);
+  const plan = new PlanBuilder(batch.type, { skipping: spec.duplicates });
   const toCheck: CheckItem[] = [];
   let complete = false;
   try {

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import type { Io } from '../io.js';
 import type { SendFlags } from './options.js';
 import { runSend, type ContentOptions } from './send.js';
-import { readStdin } from '../input.js';
+import { decodeOrThrow, readStdin } from '../input.js';
 import { buildTemplate, parseJsonText } from '../core/whatsapp.js';
 import { ValidationError, type Problem } from '../errors.js';
 
@@ -44,12 +44,14 @@ export async function readJsonOption(value: string | undefined, field: string, i
     origin = ' (stdin)';
   } else if (value.startsWith('@')) {
     const path = resolve(io.cwd, value.slice(1));
+    let bytes: Buffer;
     try {
-      text = await readFile(path, 'utf8');
+      bytes = await readFile(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new ValidationError([{ field, message: `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? error)}` }]);
     }
+    text = decodeOrThrow(bytes, field, value.slice(1));
     origin = ` (${value.slice(1)})`;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

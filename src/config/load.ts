@@ -1,26 +1,24 @@
 /**
- * Finds and reads the config file with cosmiconfig (name `plivo`): from the working directory up
- * to the home directory, then `$XDG_CONFIG_HOME/plivo/`; or exactly the file given by --config.
+ * Finds and reads the config file (name `plivo`): from the working directory up to the home
+ * directory, then `$XDG_CONFIG_HOME/plivo/`; or exactly the file given by --config. Files are
+ * parsed with cosmiconfig's loaders; the search is done here, because a search must never run
+ * JavaScript (a checkout's `.plivorc.js` would run code on every send), and `cosmiconfig()` itself
+ * would first look for its own meta config in the working directory (`.config/config.js` too).
  */
-import { stat } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { access, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { defaultLoaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 import { parseConfigFile, type ConfigFile } from '../core/settings.js';
+import { decodeUtf8Strict } from '../core/text-decoding.js';
 
-export const SEARCH_PLACES = [
-  'package.json',
-  '.plivorc',
-  '.plivorc.json',
-  '.plivorc.yaml',
-  '.plivorc.yml',
-  '.plivorc.js',
-  '.plivorc.cjs',
-  '.plivorc.mjs',
-  'plivo.config.js',
-  'plivo.config.cjs',
-  'plivo.config.mjs',
-];
+const SEARCH_PLACES = ['package.json', '.plivorc', '.plivorc.json', '.plivorc.yaml', '.plivorc.yml'];
+/** In `$XDG_CONFIG_HOME/plivo/`. */
+const GLOBAL_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml'];
+/** JavaScript config files: loaded only when named with --config. */
+const SCRIPT_PLACES = ['.plivorc.js', '.plivorc.cjs', '.plivorc.mjs', '.plivorc.ts', 'plivo.config.js', 'plivo.config.cjs', 'plivo.config.mjs', 'plivo.config.ts'];
+const GLOBAL_SCRIPT_PLACES = ['config.js', 'config.cjs', 'config.mjs', 'config.ts'];
+const SCRIPT_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts']);
 
 export interface LoadedConfig {
   config: ConfigFile;
@@ -33,42 +31,145 @@ export interface LoadConfigOptions {
   homedir: string;
   /** --config: load exactly this file. */
   path?: string | undefined;
+  /** For XDG_CONFIG_HOME (default: the process environment). */
+  env?: Record<string, string | undefined> | undefined;
 }
 
-export async function loadConfig({ cwd, homedir, path }: LoadConfigOptions): Promise<LoadedConfig> {
-  // Up to the home directory; from a directory outside it (/tmp, a CI checkout), only that
-  // directory: a config file in a shared parent could redirect the credentials elsewhere.
+export async function loadConfig({ cwd, homedir, path, env = process.env }: LoadConfigOptions): Promise<LoadedConfig> {
+  const found = path ? await loadNamed(resolve(cwd, path), path) : await search(cwd, homedir, env);
+  const warnings = found.skipped.map(
+    (file) => `Skipped ${file}: a JavaScript config file is loaded only when named with --config (a checkout must not run code on every send). To use it: --config ${file}`,
+  );
+  if (found.filepath === undefined || found.raw === undefined) return { config: {}, filepath: found.filepath, warnings };
+  const config = parseConfigFile(found.raw, found.filepath);
+  warnings.push(...(await tokenWarnings(config, found.filepath)));
+  return { config, filepath: found.filepath, warnings };
+}
+
+interface Found {
+  filepath: string | undefined;
+  raw: unknown;
+  /** JavaScript config files the search passed over. */
+  skipped: string[];
+}
+
+async function loadNamed(filepath: string, given: string): Promise<Found> {
+  try {
+    return { filepath, raw: await readConfigFile(filepath), skipped: [] };
+  } catch (error) {
+    throw describeReadError(error, given, '--config');
+  }
+}
+
+/**
+ * The file's settings (undefined when it is empty, or a package.json without a "plivo" key).
+ * JavaScript is run: the search never passes a script's name here, only --config does.
+ */
+async function readConfigFile(filepath: string): Promise<unknown> {
+  const extension = extname(filepath);
+  if (SCRIPT_EXTENSIONS.has(extension)) return (extension === '.ts' ? defaultLoaders['.ts'] : defaultLoaders['.js'])(filepath, '');
+  const decoded = decodeUtf8Strict(await readFile(filepath));
+  if (!decoded.ok) {
+    throw new ConfigError(`The config file ${filepath} is not valid UTF-8: byte offset ${decoded.offset} holds ${decoded.bytes}.`, 'Save it as UTF-8.');
+  }
+  if (decoded.text.trim() === '') return undefined;
+  const loader = extension === '.json' ? defaultLoaders['.json'] : defaultLoaders['.yaml'];
+  const parsed: unknown = await loader(filepath, decoded.text);
+  return basename(filepath) === 'package.json' ? (parsed as Record<string, unknown> | null)?.plivo : parsed;
+}
+
+/**
+ * Up to the home directory; from a directory outside it (/tmp, a CI checkout), only that
+ * directory: a config file in a shared parent could redirect the credentials elsewhere.
+ */
+function searchDirectories(cwd: string, homedir: string, env: Record<string, string | undefined>): Array<{ dir: string; global: boolean }> {
   const fromHome = relative(homedir, cwd);
   const inHome = !fromHome.startsWith('..') && !isAbsolute(fromHome);
-  const explorer = cosmiconfig('plivo', {
-    searchPlaces: SEARCH_PLACES,
-    mergeSearchPlaces: false,
-    searchStrategy: 'global',
-    stopDir: inHome ? homedir : cwd,
-    cache: false,
-  });
-  let result;
-  try {
-    result = path ? await explorer.load(path) : await explorer.search(cwd);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (path && /ENOENT/.test(message)) throw new ConfigError(`Config file ${path} does not exist.`, 'Check the --config path.');
-    throw new ConfigError(`Cannot read the config file: ${message}`, 'Fix its syntax (JSON or YAML), or point --config at another file.');
+  const dirs = [{ dir: cwd, global: false }];
+  for (let dir = cwd; inHome && dir !== homedir && dirname(dir) !== dir; ) {
+    dir = dirname(dir);
+    dirs.push({ dir, global: false });
   }
-  if (!result || result.isEmpty) return { config: {}, filepath: result?.filepath, warnings: [] };
-  const config = parseConfigFile(result.config, result.filepath);
-  const warnings: string[] = [];
-  if (holdsToken(config) && !result.filepath.endsWith('package.json')) {
-    const mode = (await stat(result.filepath)).mode;
-    if ((mode & 0o077) !== 0) {
-      warnings.push(
-        `${result.filepath} holds an auth token and can be read by ${mode & 0o007 ? 'everyone' : 'its group'}: run chmod 600 ${result.filepath}`,
-      );
+  const xdg = env.XDG_CONFIG_HOME?.trim() || join(homedir, '.config');
+  dirs.push({ dir: join(xdg, 'plivo'), global: true });
+  return dirs;
+}
+
+async function search(cwd: string, homedir: string, env: Record<string, string | undefined>): Promise<Found> {
+  const skipped: string[] = [];
+  for (const { dir, global } of searchDirectories(cwd, homedir, env)) {
+    for (const place of global ? GLOBAL_SCRIPT_PLACES : SCRIPT_PLACES) {
+      if (await exists(join(dir, place))) skipped.push(join(dir, place));
     }
-  } else if (holdsToken(config)) {
-    warnings.push(`${result.filepath} holds an auth token; package.json is usually committed, so keep the token in PLIVO_AUTH_TOKEN instead`);
+    for (const place of global ? GLOBAL_PLACES : SEARCH_PLACES) {
+      const filepath = join(dir, place);
+      let raw: unknown;
+      try {
+        raw = await readConfigFile(filepath);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Not there, or a directory of that name: not a config file, the search goes on.
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') continue;
+        throw describeReadError(error, filepath, 'search');
+      }
+      // An empty file, or a package.json without a "plivo" key, says nothing: search on.
+      if (raw !== undefined && raw !== null) return { filepath, raw, skipped };
+    }
   }
-  return { config, filepath: result.filepath, warnings };
+  return { filepath: undefined, raw: undefined, skipped };
+}
+
+/** What went wrong reading a config file, and what to do: never "fix its syntax" for a permission. */
+export function describeReadError(error: unknown, shown: string, how: '--config' | 'search'): ConfigError {
+  if (error instanceof ConfigError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const other = how === '--config' ? 'or point --config at another file' : 'or name another file with --config';
+  switch (code) {
+    case 'ENOENT':
+      return new ConfigError(`Config file ${shown} does not exist.`, 'Check the --config path.');
+    case 'EISDIR':
+      return new ConfigError(`Config file ${shown} is a directory, not a file.`, `Give --config the path of a file, e.g. ${join(shown, '.plivorc')}.`);
+    case 'EACCES':
+    case 'EPERM':
+      return how === '--config'
+        ? new ConfigError(`Cannot read the config file ${shown}: permission denied.`, `Make it readable by you (chmod 600 ${shown} if it is yours), ${other}.`)
+        : new ConfigError(
+            `Cannot read ${shown} while looking for a config file: permission denied (on the file or its directory).`,
+            `Make them readable by you (chmod 600 for the file, 700 for the directory, if they are yours), ${other}.`,
+          );
+    case undefined: {
+      const message = error instanceof Error ? error.message : String(error);
+      return new ConfigError(`Cannot parse the config file ${shown}: ${message}`, `Fix its syntax (JSON or YAML), ${other}.`);
+    }
+    default:
+      return new ConfigError(`Cannot read the config file ${shown}: ${code}.`, `Check the file, ${other}.`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A token in a file that others can read, or in package.json (usually committed). */
+async function tokenWarnings(config: ConfigFile, filepath: string): Promise<string[]> {
+  if (!holdsToken(config)) return [];
+  if (filepath.endsWith('package.json')) {
+    return [`${filepath} holds an auth token; package.json is usually committed, so keep the token in PLIVO_AUTH_TOKEN instead`];
+  }
+  const readers = readableBy((await stat(filepath)).mode);
+  return readers === undefined ? [] : [`${filepath} holds an auth token and can be read by ${readers}: run chmod 600 ${filepath}`];
+}
+
+/** Who besides the owner may read a file of this mode: only the read bits count (0620 is private). */
+export function readableBy(mode: number): string | undefined {
+  if (mode & 0o004) return 'everyone';
+  if (mode & 0o040) return 'its group';
+  return undefined;
 }
 
 function holdsToken(config: ConfigFile): boolean {

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { applySmartEncoding, checkTextLimit, countSegments, type SegmentCount } from './encoding.js';
-import { checkPhoneNumber, checkSender, MAX_DESTINATIONS, parseDestinations, sanitizeSender } from './numbers.js';
+import { checkPhoneNumber, MAX_DESTINATIONS, parseDestinations, parseSender } from './numbers.js';
+import { loneSurrogateIndex } from './text-decoding.js';
 import { validateInteractive, validateLocation, validateTemplate } from './whatsapp.js';
 import { isHttpUrl } from './url.js';
 
@@ -96,16 +97,15 @@ export function buildMessage(options: MessageOptions): BuildResult {
   const src = blankToUndefined(options.src);
   const powerpack = blankToUndefined(options.powerpackUuid);
   if (src !== undefined) {
-    const clean = sanitizeSender(src);
-    const problem = checkSender(clean);
-    if (problem) add('src', problem);
-    body.src = clean;
+    const sender = parseSender(src);
+    if (sender.ok) body.src = sender.sender;
+    else add('src', sender.problem);
   }
   if (powerpack !== undefined) body.powerpack_uuid = powerpack.trim();
   if (options.type === 'whatsapp') {
     if (powerpack !== undefined) add('powerpack_uuid', 'WhatsApp messages cannot use a Powerpack; give the WhatsApp-enabled number as --src');
     if (src === undefined) add('src', 'is required for WhatsApp: give the WhatsApp-enabled sender number with --src');
-    else if (body.src && !/^[0-9]+$/.test(body.src)) add('src', `'${body.src}' is not a phone number; WhatsApp needs the sender's number with its country code`);
+    else if (body.src !== undefined && !/^[0-9]+$/.test(body.src)) add('src', `'${body.src}' is not a phone number; WhatsApp needs the sender's number with its country code`);
   } else if (src !== undefined && powerpack !== undefined) {
     add('src', 'give either --src or --powerpack-uuid, not both');
   } else if (src === undefined && powerpack === undefined) {
@@ -113,10 +113,12 @@ export function buildMessage(options: MessageOptions): BuildResult {
   }
 
   // Destinations.
+  const placeholder = options.dst?.find((d) => d.includes('{{'));
+  if (placeholder !== undefined) add('dst', `'${placeholder}' is a placeholder: it is filled from a CSV column only in batch mode (--csv <file>); give a number here`);
   const destinations = parseDestinations(options.dst ?? []).filter((d) => d !== '');
   if (destinations.length === 0) add('dst', 'at least one destination is required: pass --dst <number> with the country code');
   if (destinations.length > MAX_DESTINATIONS) add('dst', `at most ${MAX_DESTINATIONS} unique numbers per request (got ${destinations.length}); split them into several sends or use --csv`);
-  for (const number of destinations) {
+  for (const number of placeholder === undefined ? destinations : []) {
     const problem = checkPhoneNumber(number);
     if (problem) add('dst', problem);
     else if (body.src !== undefined && number === body.src) add('dst', `'${number}' is also the sender; a message cannot be sent to its own source number`);
@@ -133,14 +135,16 @@ export function buildMessage(options: MessageOptions): BuildResult {
   }
   let count: SegmentCount | undefined;
   if (text !== undefined && text !== '') {
+    const problem = textProblem(text);
+    if (problem) add('text', problem);
     body.text = text;
     count = countSegments(text);
   }
   body.type = options.type;
 
   // Media.
-  const mediaUrls = splitList(options.mediaUrls);
-  const mediaIds = splitList(options.mediaIds);
+  const mediaUrls = splitMediaUrls(options.mediaUrls, add);
+  const mediaIds = splitList(options.mediaIds, /[\s,|]+/);
   if (mediaUrls.length > 0) body.media_urls = mediaUrls;
   if (mediaIds.length > 0) body.media_ids = mediaIds;
 
@@ -265,15 +269,45 @@ function blankToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** Repeated values, each possibly a comma-separated list (Plivo's own form for media_urls). */
-function splitList(values: readonly string[] | undefined): string[] {
-  if (!values) return [];
+/** Why `text` cannot be sent as it is: only whitespace, or a surrogate with no pair. */
+function textProblem(text: string): string | undefined {
+  if (text.trim() === '') return 'is blank (only spaces or line breaks); give the message text';
+  const lone = loneSurrogateIndex(text);
+  if (lone >= 0) return `holds an unpaired UTF-16 surrogate (\\u${text.charCodeAt(lone).toString(16).toUpperCase()}) at character ${lone + 1}, which no phone can show; fix the text's encoding`;
+  return undefined;
+}
+
+/** Repeated values, each possibly a list split by `separator`. */
+function splitList(values: readonly string[] | undefined, separator: RegExp): string[] {
   const out: string[] = [];
-  for (const value of values) {
-    for (const part of value.split(',')) {
-      const trimmed = part.trim();
-      if (trimmed !== '') out.push(trimmed);
+  for (const value of values ?? []) {
+    for (const part of value.split(separator)) if (part !== '') out.push(part);
+  }
+  return out;
+}
+
+/**
+ * Media URLs: each value one URL, or a list split by spaces, `|`, or commas that start a new
+ * `http(s)://` URL, so that a comma inside a URL (`…/w_100,h_100/x.jpg`) stays; or a JSON array.
+ */
+const MEDIA_URL_SEPARATOR = /[\s|]+|,\s*(?=https?:\/\/)/i;
+
+function splitMediaUrls(values: readonly string[] | undefined, add: (field: string, message: string) => void): string[] {
+  const out: string[] = [];
+  for (const value of values ?? []) {
+    const trimmed = value.trim();
+    if (!trimmed.startsWith('[')) {
+      out.push(...splitList([trimmed], MEDIA_URL_SEPARATOR));
+      continue;
     }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      parsed = undefined;
+    }
+    if (Array.isArray(parsed) && parsed.every((url) => typeof url === 'string')) out.push(...(parsed as string[]));
+    else add('media_urls', `'${trimmed}' is not a JSON array of URL strings (e.g. ["https://e.com/a.jpg"])`);
   }
   return out;
 }

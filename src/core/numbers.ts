@@ -1,12 +1,15 @@
 /**
- * Phone numbers and sender IDs, sanitised the way Plivo does before it validates them
- * (plivo-message-api.md §1): `/ - . + ( )` and whitespace go from `dst`; everything but
- * A-Z a-z 0-9 goes from `src`.
+ * Phone numbers and sender IDs. Destinations are sanitised the way Plivo does before it validates
+ * them (its Message API reference: `/ - . + ( )` and whitespace are stripped from `dst`). A sender
+ * is never rewritten: a numeric one may be written like a phone number, but an alphanumeric sender
+ * ID is sent exactly as given, or refused (Plivo would strip `My-Shop` to `MyShop` unasked).
  */
 
 const DST_STRIP = /[/\-.+()\s]/g;
-const SRC_STRIP = /[^A-Za-z0-9]/g;
 const DIGITS = /^[0-9]+$/;
+/** A number written with a `+`, spaces or punctuation: `+1 (415) 555-0100`. */
+const PHONE_LIKE = /^\+?[0-9/\-.()\s]*[0-9][0-9/\-.()\s]*$/;
+const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 
 export const MAX_DESTINATIONS = 1000;
 export const MAX_NUMBER_LENGTH = 14;
@@ -16,9 +19,6 @@ export function sanitizeNumber(raw: string): string {
   return raw.replace(DST_STRIP, '');
 }
 
-export function sanitizeSender(raw: string): string {
-  return raw.replace(SRC_STRIP, '');
-}
 
 /**
  * Why `number` (already sanitised) cannot be a destination, or undefined when it can.
@@ -49,13 +49,25 @@ export function parseDestinations(values: readonly string[]): string[] {
   return [...seen];
 }
 
-/** Why `sender` (already sanitised) cannot be `src`, or undefined when it can. */
-export function checkSender(sender: string): string | undefined {
-  if (sender === '') return 'is empty after removing characters other than letters and digits';
-  if (DIGITS.test(sender)) {
-    if (sender.length > MAX_NUMBER_LENGTH) return `'${sender}' has ${sender.length} digits; a numeric sender has at most ${MAX_NUMBER_LENGTH}, starting with the country code`;
-    return undefined;
+export type SenderResult = { ok: true; sender: string } | { ok: false; problem: string };
+
+/**
+ * The sender as sent: a phone number or short code loses its `+`, spaces and punctuation (as a
+ * destination does); anything else must already be a valid alphanumeric sender ID.
+ */
+export function parseSender(raw: string): SenderResult {
+  const given = raw.trim();
+  if (given === '') return { ok: false, problem: 'is empty' };
+  if (PHONE_LIKE.test(given)) {
+    const digits = sanitizeNumber(given);
+    if (digits.length > MAX_NUMBER_LENGTH) return { ok: false, problem: `'${given}' has ${digits.length} digits; a numeric sender has at most ${MAX_NUMBER_LENGTH}, starting with the country code` };
+    return { ok: true, sender: digits };
   }
-  if (sender.length > MAX_ALPHANUMERIC_SENDER) return `'${sender}' has ${sender.length} characters; an alphanumeric sender ID has at most ${MAX_ALPHANUMERIC_SENDER}`;
-  return undefined;
+  const rule = `may hold only letters A-Z a-z and digits 0-9 (an alphanumeric sender ID of at most ${MAX_ALPHANUMERIC_SENDER} characters)`;
+  if (!ALPHANUMERIC.test(given)) {
+    const bad = [...given].find((c) => !ALPHANUMERIC.test(c))!;
+    return { ok: false, problem: `'${given}' ${rule}; ${/\s/.test(bad) ? 'a space' : `'${bad}'`} is not one` };
+  }
+  if (given.length > MAX_ALPHANUMERIC_SENDER) return { ok: false, problem: `'${given}' has ${given.length} characters; an alphanumeric sender ID has at most ${MAX_ALPHANUMERIC_SENDER}` };
+  return { ok: true, sender: given };
 }

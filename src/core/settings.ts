@@ -1,6 +1,6 @@
 /**
  * Settings: defaults < config file (top level < profile chosen by PLIVO_PROFILE) < environment
- * < profile named by an explicit --profile < flags, merged in one pure function (cli-contract.md).
+ * < profile named by an explicit --profile < flags, merged in one pure function (README, "Configuration").
  */
 import { z } from 'zod';
 import { ConfigError, ExitCode, type Problem } from '../errors.js';
@@ -15,22 +15,34 @@ function ranged(range: Range) {
 
 export const DEFAULT_API_URL = 'https://api.plivo.com';
 
+/**
+ * A string setting. A number is refused rather than converted: YAML reads `src: 14155550100` as a
+ * number, which has already lost any leading zero, and a 19-digit DLT ID its last digits.
+ */
+const text = () =>
+  z.string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `is a number; write it as a string in quotes ("${String(issue.input)}"): a number loses leading zeros and precision`
+        : 'must be a string',
+  });
+
 /** Keys that may stand at the top of a config file or inside a profile. */
 const settingsShape = {
-  authId: z.string(),
-  authToken: z.string(),
-  apiUrl: z.string(),
-  src: z.string(),
-  powerpackUuid: z.string(),
-  url: z.string(),
-  method: z.string(),
+  authId: text(),
+  authToken: text(),
+  apiUrl: text(),
+  src: text(),
+  powerpackUuid: text(),
+  url: text(),
+  method: text(),
   log: z.union([z.string(), z.boolean()]),
   trackable: z.boolean(),
   // A string when it comes from --message-expiry; buildMessage checks either form.
   messageExpiry: z.union([z.number().int(), z.string()]),
-  dltEntityId: z.union([z.string(), z.number()]).transform(String),
-  dltTemplateId: z.union([z.string(), z.number()]).transform(String),
-  dltTemplateCategory: z.string(),
+  dltEntityId: text(),
+  dltTemplateId: text(),
+  dltTemplateCategory: text(),
   smartEncoding: z.boolean(),
   timeout: ranged(SETTING_RANGES.timeout),
   retries: ranged(SETTING_RANGES.retries),
@@ -52,6 +64,8 @@ export interface Settings extends SettingsLayer {
   profile: string | undefined;
   /** Where each value came from, for `--debug` and error hints. */
   sources: Partial<Record<SettingKey, Source>>;
+  /** Lines for stderr: settings that were ignored, and why. */
+  warnings: string[];
 }
 
 /** Parses a loaded config file, reporting every bad key as `file: key: problem`. */
@@ -115,9 +129,33 @@ export function resolveSettings({ file, env, flags, profileFlag }: SettingsInput
     delete merged[loser];
     delete sources[loser];
   }
-  const settings = { ...(merged as SettingsLayer), profile: profileName, sources } as Settings;
+  const warnings: string[] = [];
+  const distrusted = distrustedApiUrl(sources);
+  if (distrusted !== undefined) {
+    const fallback = envLayer.apiUrl !== undefined ? 'env' : 'default';
+    const outside = [sources.authId, sources.authToken].find((source) => source !== undefined && !FILE_SOURCES.has(source));
+    const reason = outside === undefined ? 'the file does not hold authId and authToken' : `the credentials come from ${describeSource(outside)}`;
+    warnings.push(
+      `Ignoring apiUrl '${String(merged.apiUrl)}' from the ${distrusted === 'profile' ? `profile '${profileName}' of the ` : ''}config file: a config file may point the API elsewhere only with its own credentials, and ${reason}. Using ${fallback === 'env' ? 'PLIVO_API_URL' : DEFAULT_API_URL}.`,
+    );
+    merged.apiUrl = fallback === 'env' ? envLayer.apiUrl : DEFAULT_API_URL;
+    sources.apiUrl = fallback;
+  }
+  const settings = { ...(merged as SettingsLayer), profile: profileName, sources, warnings } as Settings;
   settings.apiUrl = normalizeApiUrl(settings.apiUrl, sources.apiUrl ?? 'default');
   return settings;
+}
+
+const FILE_SOURCES: ReadonlySet<Source | undefined> = new Set(['config', 'profile']);
+
+/**
+ * The config file's layer whose apiUrl must be ignored, if any. A config file (a checkout's
+ * package.json, say) may point the API elsewhere only when the credentials used are its own too:
+ * otherwise the Auth Token from the environment would be sent to a host the file chose.
+ */
+function distrustedApiUrl(sources: Settings['sources']): Source | undefined {
+  if (!FILE_SOURCES.has(sources.apiUrl)) return undefined;
+  return FILE_SOURCES.has(sources.authId) && FILE_SOURCES.has(sources.authToken) ? undefined : sources.apiUrl;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

@@ -1,7 +1,8 @@
 /**
- * WhatsApp content (plivo-message-api.md §4): zod schemas for Plivo's `template`, `interactive` and
- * `location` objects, validators that report every problem as a dotted path, the JSON reader for
- * `--template/--interactive/--location`, and the `--template-name/--param` shortcut.
+ * WhatsApp content (Plivo's WhatsApp message documentation): zod schemas for Plivo's `template`,
+ * `interactive` and `location` objects, validators that report every problem as a dotted path,
+ * the JSON reader for `--template/--interactive/--location`, and the `--template-name/--param`
+ * shortcut.
  *
  * The objects are sent exactly as the user wrote them: the validators only report problems and
  * never hand back zod's output (loose objects keep unknown keys, but a parse still copies).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlanBuilder, estimate, formatDuration } from '../../src/batch/plan.js';
+import { PlanBuilder, describePlan, estimate, formatDuration } from '../../src/batch/plan.js';
 import { HashSet64, hash64 } from '../../src/batch/hash.js';
 import { compileRowSpec, prepareRow } from '../../src/batch/row.js';
 import { compileTemplate } from '../../src/batch/template.js';
@@ -39,6 +39,24 @@ describe('PlanBuilder', () => {
       { row: 3, first: 1 },
       { row: 5, first: 2 },
     ]);
+  });
+
+  it('with --skip-duplicates counts each repeat as skipped (and invalid), not as a message to send', () => {
+    const spec = compileRowSpec(['dst', 'text'], { type: 'sms', src: '14155550100' }, undefined, { skipDuplicates: true });
+    if (!spec.ok) throw new Error('spec');
+    const b = new PlanBuilder('sms', { skipping: spec.spec.duplicates });
+    const rows = [['14155550101', 'Hello'], ['14155550101', 'Hello'], ['14155550102', 'Hello'], ['+1 415 555 0102', 'Hello'], ['123', 'Hello']];
+    rows.forEach((cells, i) => b.add(prepareRow(spec.spec, i + 1, cells)));
+    const plan = b.finish();
+    expect(plan).toMatchObject({ rows: 5, valid: 2, invalid: 3, skipped: 2, duplicates: 2, requests: 2, messages: 2 });
+    expect(plan.duplicateSamples).toEqual([
+      { row: 2, first: 1 },
+      { row: 4, first: 3 },
+    ]);
+    const lines = describePlan(plan, estimate(plan, 60), { rate: 60, source: 'x.csv' });
+    expect(lines).toContain('  2 duplicate rows skipped (--skip-duplicates: same dst and text): row 2 repeats row 1, row 4 repeats row 3');
+    expect(lines).toContain('  Invalid rows (not sent):');
+    expect(lines.filter((l) => l.startsWith('    row '))).toEqual(["    row 5: dst: '123' is too short for a phone number with its country code"]);
   });
 
   it('counts rows already sent (resume) apart from those to send', () => {

@@ -54,9 +54,14 @@ describe('buildMessage: sms body', () => {
     expect(body(sms({ dst: ['14155550101<14155550102', '+14155550101', '14155550103'] })).dst).toBe('14155550101<14155550102<14155550103');
   });
 
-  it('strips everything but letters and digits from src', () => {
+  it('writes a numeric src as digits, the way Plivo reads a phone number', () => {
     expect(body(sms({ src: '+1 (415) 555-0100' })).src).toBe('14155550100');
-    expect(body(sms({ src: 'MY-SHOP' })).src).toBe('MYSHOP');
+    expect(body(sms({ src: ' 12345 ' })).src).toBe('12345');
+  });
+
+  it('sends an alphanumeric sender ID exactly as given', () => {
+    expect(body(sms({ src: 'MyShop' })).src).toBe('MyShop');
+    expect(body(sms({ src: 'MYSHOP2024' })).src).toBe('MYSHOP2024');
   });
 
   it('uses a Powerpack instead of src', () => {
@@ -92,6 +97,12 @@ describe('buildMessage: every rule is checked, every problem reported', () => {
     ['bad DLT category', { dltTemplateCategory: 'marketing' }, /^dlt_template_category: must be one of transactional, promotional, service_implicit, service_explicit/],
     ['media on sms', { mediaUrls: ['https://e.com/a.png'] }, /^media_urls: SMS cannot carry media/],
     ['template on sms', { template: { name: 'x', language: 'en' } }, /^template: is only for WhatsApp/],
+    ['src with a hyphen', { src: 'My-Shop' }, /^src: 'My-Shop' may hold only letters A-Z a-z and digits 0-9 \(an alphanumeric sender ID of at most 11 characters\); '-' is not one$/],
+    ['src with a space', { src: 'MY SHOP' }, /^src: 'MY SHOP' may hold only letters .*; a space is not one$/],
+    ['src with an accent', { src: 'Café' }, /^src: 'Café' may hold only letters .*; 'é' is not one$/],
+    ['blank text', { text: ' \n\t ' }, /^text: is blank \(only spaces or line breaks\)/],
+    ['lone surrogate in text', { text: 'Hi \ud83d there' }, /^text: holds an unpaired UTF-16 surrogate \(\\uD83D\) at character 4/],
+    ['a placeholder in --dst without --csv', { dst: ['{{Phone}}'] }, /^dst: '\{\{Phone\}\}' is a placeholder: it is filled from a CSV column only in batch mode \(--csv <file>\)/],
   ])('%s', (_name, options, expected) => {
     const found = problems(sms(options));
     expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
@@ -108,6 +119,18 @@ describe('buildMessage: every rule is checked, every problem reported', () => {
     const dst = Array.from({ length: 1001 }, (_, i) => `1415${String(i).padStart(7, '0')}`);
     expect(problems(sms({ dst })).some((p) => /at most 1000 unique numbers/.test(p))).toBe(true);
     expect(problems(sms({ dst: dst.slice(0, 1000) }))).toEqual([]);
+  });
+
+  it('never rewrites a sender ID: an invalid one is refused, not sent stripped', () => {
+    for (const src of ['My-Shop', 'MY SHOP', 'Café']) {
+      const result = buildMessage(sms({ src }));
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.problems.map((p) => p.field)).toEqual(['src']);
+    }
+  });
+
+  it('reports a --dst placeholder once, not also as a bad number', () => {
+    expect(problems(sms({ dst: ['{{Phone}}'] }))).toHaveLength(1);
   });
 
   it('collects several problems at once', () => {

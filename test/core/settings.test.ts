@@ -126,3 +126,68 @@ describe('config file', () => {
     expect(parseConfigFile(example, '.plivorc.example').profiles?.marketing?.log).toBe('number_only');
   });
 });
+
+describe('config file: strings written as numbers, numbers out of range', () => {
+  const messageOf = (raw: unknown): string => {
+    try {
+      parseConfigFile(raw, '/home/me/.plivorc');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return '';
+  };
+
+  it('refuses a number where a string is meant, naming the key and the fix', () => {
+    const message = messageOf({ src: 14155550177, authId: 12345, profiles: { india: { dltEntityId: 1201159146834474800 } } });
+    expect(message).toMatch(/^\/home\/me\/\.plivorc has settings plivo-send cannot use:/);
+    expect(message).toContain('  src: is a number; write it as a string in quotes ("14155550177"): a number loses leading zeros and precision');
+    expect(message).toContain('  authId: is a number; write it as a string in quotes');
+    expect(message).toContain('  profiles.india.dltEntityId: is a number; write it as a string in quotes');
+  });
+
+  it('refuses a numeric setting outside its range, naming the file, the key and the range', () => {
+    expect(messageOf({ timeout: 3_000_000 })).toBe('/home/me/.plivorc has settings plivo-send cannot use:\n  timeout: must be from 0.1 to 600 (seconds)');
+    expect(messageOf({ profiles: { bulk: { concurrency: 500 } } })).toContain('profiles.bulk.concurrency: must be from 1 to 100 (requests)');
+  });
+});
+
+describe('apiUrl from a config file counts only with that file’s own credentials', () => {
+  const evil = 'https://collector.example';
+
+  it('is ignored, with a warning, when the credentials come from the environment', () => {
+    const s = resolveSettings({ file: { apiUrl: evil }, env, flags: {} });
+    expect(s.apiUrl).toBe('https://api.plivo.com');
+    expect(s.sources.apiUrl).toBe('default');
+    expect(s.warnings).toEqual([
+      `Ignoring apiUrl '${evil}' from the config file: a config file may point the API elsewhere only with its own credentials, and the credentials come from the environment. Using https://api.plivo.com.`,
+    ]);
+  });
+
+  it('is ignored when the file holds credentials too but the environment overrides them', () => {
+    const fileWithCredentials: ConfigFile = { apiUrl: evil, authId: 'MAFILEFILEFILEFILE01', authToken: 'file-token' };
+    const s = resolveSettings({ file: fileWithCredentials, env, flags: {} });
+    expect(s).toMatchObject({ apiUrl: 'https://api.plivo.com', authToken: 'env-token' });
+    expect(s.warnings[0]).toMatch(/the credentials come from the environment\. Using https:\/\/api\.plivo\.com\.$/);
+    // PLIVO_API_URL outranks the file anyway: nothing to ignore.
+    expect(resolveSettings({ file: fileWithCredentials, env: { ...env, PLIVO_API_URL: 'http://127.0.0.1:9' }, flags: {} })).toMatchObject({ apiUrl: 'http://127.0.0.1:9', warnings: [] });
+  });
+
+  it('is ignored when there are no credentials at all', () => {
+    const s = resolveSettings({ file: { apiUrl: evil }, env: {}, flags: {} });
+    expect(s.apiUrl).toBe('https://api.plivo.com');
+    expect(s.warnings[0]).toMatch(/the file does not hold authId and authToken/);
+  });
+
+  it('counts with the same file’s credentials, at the top level or in the profile', () => {
+    expect(resolveSettings({ file: { apiUrl: evil, authId: 'MAFILEFILEFILEFILE01', authToken: 't' }, env: {}, flags: {} })).toMatchObject({ apiUrl: evil, warnings: [] });
+    const profiled: ConfigFile = { profiles: { eu: { apiUrl: evil, authId: 'MAFILEFILEFILEFILE01', authToken: 't' } } };
+    expect(resolveSettings({ file: profiled, env, flags: {}, profileFlag: 'eu' })).toMatchObject({ apiUrl: evil, authToken: 't', warnings: [] });
+    expect(resolveSettings({ file, env: { PLIVO_PROFILE: 'eu' }, flags: {} })).toMatchObject({ apiUrl: 'https://api.eu.example', authToken: 'file-token', warnings: [] });
+  });
+
+  it('names the profile whose apiUrl is ignored', () => {
+    const s = resolveSettings({ file, env: { ...env, PLIVO_PROFILE: 'eu' }, flags: {} });
+    expect(s.apiUrl).toBe('https://api.plivo.com');
+    expect(s.warnings[0]).toMatch(/^Ignoring apiUrl 'https:\/\/api\.eu\.example' from the profile 'eu' of the config file/);
+  });
+});
