@@ -149,9 +149,12 @@ function printPlan(run: BatchRun, plan: Plan): void {
 }
 
 /** Everything besides the CSV that shapes a request body: what a resume must repeat exactly. */
-function bodyOptions(type: MessageType, defaults: MessageOptions, templateText: string | undefined): Record<string, unknown> {
+function bodyOptions(type: MessageType, defaults: MessageOptions, templateText: string | undefined, skipDuplicates: boolean): Record<string, unknown> {
   const { type: _type, ...rest } = defaults;
-  return JSON.parse(JSON.stringify({ type, text_template: templateText ?? null, ...rest })) as Record<string, unknown>;
+  // Skipped repeats are never journalled: a resume without --skip-duplicates would send them. Only
+  // named when set, so journals written without it keep their hash.
+  const skip = skipDuplicates ? { skip_duplicates: true } : {};
+  return JSON.parse(JSON.stringify({ type, text_template: templateText ?? null, ...rest, ...skip })) as Record<string, unknown>;
 }
 
 function hashOptions(options: Record<string, unknown>): string {
@@ -161,7 +164,7 @@ function hashOptions(options: Record<string, unknown>): string {
 async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, settings: Settings, templateText: string | undefined): Promise<number> {
   const { ctx, out, flags, type } = run;
   const journalPath = flags.journal === undefined ? undefined : resolve(ctx.io.cwd, flags.journal);
-  const options = bodyOptions(type, run.batch.defaults, templateText);
+  const options = bodyOptions(type, run.batch.defaults, templateText, flags.skipDuplicates === true);
   const header: JournalHeader = {
     journal: JOURNAL_FORMAT,
     version: JOURNAL_VERSION,

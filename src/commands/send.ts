@@ -21,9 +21,9 @@ export type ContentOptions = Pick<MessageOptions, 'mediaUrls' | 'mediaIds' | 'te
 
 export async function loadSettings(ctx: Context, flags: SendFlags, out: Output): Promise<Settings> {
   const load = ctx.loadConfig ?? (await import('../config/load.js')).loadConfig;
-  const loaded = await load({ cwd: ctx.io.cwd, homedir: ctx.io.homedir, path: flags.config });
+  const loaded = await load({ cwd: ctx.io.cwd, homedir: ctx.io.homedir, path: flags.config, env: ctx.io.env });
   for (const warning of loaded.warnings) out.warn(warning);
-  return resolveSettings({
+  const settings = resolveSettings({
     file: loaded.config,
     env: ctx.io.env,
     profileFlag: flags.profile,
@@ -45,6 +45,8 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
       settle: flags.settle,
     },
   });
+  for (const warning of settings.warnings) out.warn(warning);
+  return settings;
 }
 
 /** Message options from settings (flags already merged in), plus per-command content. */

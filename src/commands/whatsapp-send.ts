@@ -3,13 +3,16 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import type { Io } from '../io.js';
-import type { SendFlags } from './options.js';
+import { flagConflict, type SendFlags } from './options.js';
 import { runSend, type ContentOptions } from './send.js';
 import { decodeOrThrow, readStdin } from '../input.js';
 import { buildTemplate, parseJsonText } from '../core/whatsapp.js';
-import { ValidationError, type Problem } from '../errors.js';
+import { UsageError, ValidationError, type Problem } from '../errors.js';
 
 export async function sendWhatsapp(ctx: Context, flags: SendFlags): Promise<number> {
+  // Conflicting flags are refused before any JSON file or stdin is read.
+  const conflict = flagConflict(flags);
+  if (conflict) throw new UsageError(conflict.message, conflict.hint);
   return runSend(ctx, 'whatsapp', flags, await whatsappContent(ctx, flags));
 }
 

@@ -1,5 +1,5 @@
 /**
- * The Send Message API's enumerations and limits (plivo-message-api.md §1), kept free of zod so
+ * The Send Message API's enumerations and limits (https://www.plivo.com/docs/messaging/api/message/), kept free of zod so
  * that command definitions can use them without loading the validation core at start-up.
  */
 export const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;

@@ -41,6 +41,7 @@ describe("a checkout's config file cannot redirect the credentials", () => {
     expect(out.code, out.stderr).toBe(0);
     expect(collector.requests).toHaveLength(0);
     expect(target.posts()).toHaveLength(1);
+    expect(out.stderr).toContain(`Ignoring apiUrl '${collector.url}' from the profile 'work' of the config file`);
     expect(target.posts()[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`);
     expect(out.stdout + out.stderr).not.toContain(AUTH_TOKEN);
   });
@@ -50,6 +51,7 @@ describe("a checkout's config file cannot redirect the credentials", () => {
     const out = await runBin([...SEND, '--dry-run', '--json'], { env });
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ method: 'POST', url: `https://api.plivo.com/v1/Account/${AUTH_ID}/Message/` });
+    expect(out.stderr).toMatch(/Ignoring apiUrl '.*' from the config file: .*Using https:\/\/api\.plivo\.com\./);
     expect(collector.requests).toHaveLength(0);
   });
 

@@ -277,7 +277,9 @@ describe('configuration file', () => {
     expect(server.posts()[0]!.headers.authorization).toBe(`Basic ${Buffer.from('MAFILEFILEFILEFILE01:file-token').toString('base64')}`);
     expect(server.posts()[0]!.json).toMatchObject({ src: '14155550100', log: 'false' });
 
-    out = await runBin(['sms', '--dst', '14155550101', '--text', 'hi', '--log', 'true'], { env: { ...base, PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN }, cwd: project });
+    // The environment's credentials: a config file's apiUrl would not count for them (it could
+    // send them elsewhere), so the API comes from the environment too.
+    out = await runBin(['sms', '--dst', '14155550101', '--text', 'hi', '--log', 'true'], { env: { ...base, PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url }, cwd: project });
     expect(out.code, out.stderr).toBe(0);
     expect(server.posts()[1]!.headers.authorization).toBe(`Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`);
     expect(server.posts()[1]!.json).toMatchObject({ log: 'true' });
@@ -289,7 +291,7 @@ describe('configuration file', () => {
     writeFileSync(join(home, '.plivorc'), JSON.stringify({ apiUrl: server.url, src: '14155550100', profiles: { prod: { authId: 'MAPRODPRODPRODPROD01', authToken: 'prod' } } }), { mode: 0o600 });
     const base = { ...cleanEnv({ HOME: home }), PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN };
     await runBin(['sms', '--dst', '14155550101', '--text', 'hi', '--profile', 'prod'], { env: base });
-    await runBin(['sms', '--dst', '14155550101', '--text', 'hi'], { env: { ...base, PLIVO_PROFILE: 'prod' } });
+    await runBin(['sms', '--dst', '14155550101', '--text', 'hi'], { env: { ...base, PLIVO_PROFILE: 'prod', PLIVO_API_URL: server.url } });
     const users = server.posts().map((p) => Buffer.from(String(p.headers.authorization).slice(6), 'base64').toString().split(':')[0]);
     expect(users).toEqual(['MAPRODPRODPRODPROD01', AUTH_ID]);
   });
@@ -390,11 +392,12 @@ describe('review fixes', () => {
     const outside = mkdtempSync(join(tmpdir(), 'plivo-send-outside-'));
     const nested = join(outside, 'a', 'b');
     mkdirSync(nested, { recursive: true });
-    writeFileSync(join(outside, '.plivorc'), JSON.stringify({ apiUrl: 'https://elsewhere.example' }));
+    const rc = (apiUrl: string) => JSON.stringify({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl });
+    writeFileSync(join(outside, '.plivorc'), rc('https://elsewhere.example'), { mode: 0o600 });
     let out = await runBin([...SEND, '--dry-run', '--json'], { env: e, cwd: nested });
     expect(JSON.parse(out.stdout).url).toMatch(/^https:\/\/api\.plivo\.com\//);
     // The working directory itself is still searched.
-    writeFileSync(join(nested, '.plivorc'), JSON.stringify({ apiUrl: 'https://here.example' }));
+    writeFileSync(join(nested, '.plivorc'), rc('https://here.example'), { mode: 0o600 });
     out = await runBin([...SEND, '--dry-run', '--json'], { env: e, cwd: nested });
     expect(JSON.parse(out.stdout).url).toMatch(/^https:\/\/here\.example\//);
   });
