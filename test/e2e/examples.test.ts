@@ -77,6 +77,8 @@ function makeHome(): string {
   writeFileSync(join(work, 'recipients.csv'), 'dst,name,code\n14155550101,Ada,4417\n14155550102,Bob,5520\n');
   writeFileSync(join(work, 'people.csv'), 'dst,name,code\n14155550103,Grace,1906\n14155550104,Alan,1912\n');
   writeFileSync(join(work, 'message.txt'), '“Smart quotes” make this UCS-2\n');
+  // A European spreadsheet export: semicolons, Windows-1252 (é is the byte 0xE9).
+  writeFileSync(join(work, 'export.csv'), Buffer.from('Mobile;Prénom\r\n33612345678;Zoé\r\n', 'latin1'));
   return home;
 }
 
