@@ -11,6 +11,7 @@ import { bodyHash } from './hash.js';
 import { RowState, type JournalIndex, type JournalRecord, type JournalWriter } from './journal.js';
 import { ReorderBuffer, type RowResult } from './results.js';
 import type { Clock, Limiter, Semaphore, StopSignal } from './limiter.js';
+import { NumberClaims, type Blocker, type Turn } from './number-claims.js';
 import { openRows, type BatchInput } from './runner.js';
 
 /** How far the reorder buffer may run ahead of the oldest unfinished row. */
@@ -24,7 +25,10 @@ export interface SendContext {
   /** Requests on the network: --concurrency. */
   requests: Semaphore;
   clock: Clock;
-  /** Milliseconds before retry `attempt + 1` (429 without Retry-After, connection refused). */
+  /**
+   * Milliseconds before retry `attempt + 1` of a connection that never opened (a 429 waits for
+   * the limiter's pause instead, with every other request).
+   */
   backoff: (attempt: number) => number;
   journal: JournalWriter | undefined;
   index: JournalIndex | undefined;
@@ -39,8 +43,8 @@ export interface SendContext {
   /** A line for the user on stderr (progress of long lookups). */
   note?: (line: string) => void;
   /**
-   * Tries per row for 429 and connections that never opened, the only safe retries: the
-   * `retries` setting + 1.
+   * The `retries` setting + 1. Tries per row for a connection that never opened; for 429, the
+   * pauses in a row that no request gets through before the batch stops (see limiter.ts).
    */
   maxAttempts: number;
   emit: (result: RowResult) => void;
@@ -49,7 +53,7 @@ export interface SendContext {
   onRowDone: () => void;
 }
 
-export type Abort = { kind: 'auth'; message: string } | { kind: 'journal'; message: string };
+export type Abort = { kind: 'auth'; message: string } | { kind: 'journal'; message: string } | { kind: 'rate-limited'; message: string };
 
 export interface SendPassResult {
   /** Set when a Ctrl-C stopped the pass. */
@@ -62,7 +66,14 @@ export interface SendPassResult {
 
 export type { Resolution } from './reconcile.js';
 
+/**
+ * Sends every row not settled before, reading the CSV in order. A row takes its turn on each of
+ * its numbers first (number-claims.ts): rows to one number go one after another, and a row
+ * waiting for its turn holds no slot, so rows to other numbers go on meanwhile.
+ */
 export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutions: Map<number, Resolution>, isInterrupted: () => boolean): Promise<SendPassResult> {
+  const claims = new NumberClaims();
+  await blockUnresolved(batch, ctx.index, resolutions, claims);
   const { csv, spec } = await openRows(batch, false);
   const buffer = new ReorderBuffer(ctx.emit);
   const tasks = new Set<Promise<void>>();
@@ -71,6 +82,8 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
     state.abort ??= abort;
     ctx.halt.stop();
   };
+  const stopReason = (): StopReason =>
+    state.abort ? { why: state.abort.message, interrupted: false } : isInterrupted() ? { why: 'the batch was interrupted before this row', interrupted: true } : { why: 'the batch stopped before this row was sent', interrupted: false };
   let reached = 0;
   try {
     let row = 1;
@@ -82,6 +95,7 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
       if (cells === undefined) break;
       const prepared = prepareRow(spec, row, cells);
       const early = settledResult(prepared, ctx.index, resolutions);
+      const blocker = prepared.ok ? claims.blockerOf(prepared.message.destinations) : undefined;
       if (early || !prepared.ok) buffer.put(early!);
       else if (state.abort || ctx.halt.stopped) {
         if (isInterrupted()) {
@@ -89,10 +103,13 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
           break;
         }
         buffer.put(notAttempted(prepared, state.abort));
-      } else {
+      } else if (blocker) buffer.put(blockedResult(prepared, blocker, ctx.journal !== undefined));
+      else {
         await ctx.halt.race(buffer.waitForRoom(row, MAX_AHEAD));
+        const turn = claims.enqueue(row, prepared.message.destinations);
         const gotSlot = (await ctx.halt.race(ctx.slots.acquire().then(() => true))) === true;
         if (!gotSlot || ctx.halt.stopped) {
+          turn.release();
           if (gotSlot) ctx.slots.release();
           if (isInterrupted()) {
             untaken = prepared;
@@ -103,23 +120,21 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
           // The slot bounds rows between their in-flight and outcome records (twice the requests
           // on the network, see `requests`): freed as soon as the answer is in, while the outcome
           // record is still being made durable (the result waits for that).
-          let freed = false;
-          const free = (): void => {
-            if (!freed) ctx.slots.release();
-            freed = true;
-          };
+          const slot = new SlotHold(ctx.slots);
           const progress: RowProgress = { attempts: 0, journalled: false };
-          const stopReason = (): { why: string; interrupted: boolean } =>
-            state.abort ? { why: state.abort.message, interrupted: false } : isInterrupted() ? { why: 'the batch was interrupted before this row', interrupted: true } : { why: 'the batch stopped before this row was sent', interrupted: false };
-          const task: Promise<void> = sendRow(prepared.row, prepared.message, ctx, stopBatch, stopReason, free, progress)
+          const task: Promise<void> = sendInTurn(prepared, turn, slot, claims, ctx, stopBatch, stopReason, progress)
             // A bug must not lose the row (and, through the reorder buffer, every row after it).
             .catch((error: unknown) => unexpectedFailure(prepared.row, prepared.message, error, progress, ctx, stopBatch))
             .then((result) => {
+              // An unknown outcome keeps the row's numbers for the rest of the run.
+              if (result.status === 'unknown') claims.block(prepared.row, prepared.message.destinations);
+              turn.release();
               buffer.put(result);
               ctx.onRowDone();
             })
             .finally(() => {
-              free();
+              turn.release();
+              slot.release();
               tasks.delete(task);
             });
           tasks.add(task);
@@ -156,6 +171,111 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
   }
   await Promise.allSettled([...tasks]);
   return { interrupted: isInterrupted(), abort: state.abort, rows: reached };
+}
+
+interface StopReason {
+  why: string;
+  interrupted: boolean;
+}
+
+/** A row's hold on one of `ctx.slots`; `release` is idempotent. */
+class SlotHold {
+  private held = true;
+
+  constructor(private readonly slots: Semaphore) {}
+
+  release = (): void => {
+    if (this.held) this.slots.release();
+    this.held = false;
+  };
+
+  /** Takes a slot again; false (and none held) when `halt` fires first. */
+  async acquire(halt: StopSignal): Promise<boolean> {
+    const acquiring = this.slots.acquire();
+    if ((await halt.race(acquiring.then(() => true))) === true) {
+      this.held = true;
+      return true;
+    }
+    void acquiring.then(() => this.slots.release());
+    return false;
+  }
+}
+
+/**
+ * Waits for the row's turn on its numbers (without its slot, so that the rows behind it to other
+ * numbers are not held up), then sends it, unless an earlier row's unknown outcome now blocks
+ * one of them or the batch stopped meanwhile.
+ */
+async function sendInTurn(
+  p: Extract<PreparedRow, { ok: true }>,
+  turn: Turn,
+  slot: SlotHold,
+  claims: NumberClaims,
+  ctx: SendContext,
+  stopBatch: (abort: Abort) => void,
+  stopReason: () => StopReason,
+  progress: RowProgress,
+): Promise<RowResult> {
+  if (!turn.ready) {
+    slot.release();
+    await ctx.halt.race(turn.whenReady());
+    if (ctx.halt.stopped) return notStarted(p, stopReason());
+    const blocker = claims.blockerOf(p.message.destinations);
+    if (blocker) return blockedResult(p, blocker, ctx.journal !== undefined);
+    if (!(await slot.acquire(ctx.halt)) || ctx.halt.stopped) return notStarted(p, stopReason());
+  }
+  return sendRow(p.row, p.message, ctx, stopBatch, stopReason, slot.release, progress);
+}
+
+/** A row the batch stopped for before it was journalled or requested. */
+function notStarted(p: Extract<PreparedRow, { ok: true }>, { why, interrupted }: StopReason): RowResult {
+  const result: RowResult = { ...baseResult(p.row, p.message), status: 'failed', attempts: 0, error: `not sent: ${why}` };
+  if (interrupted) result.notReached = true;
+  return result;
+}
+
+/** A row not sent because an unknown outcome blocks one of its numbers (see number-claims.ts). */
+function blockedResult(p: Extract<PreparedRow, { ok: true }>, blocker: Blocker, journalled: boolean): RowResult {
+  const which = blocker.earlier ? `row ${blocker.row} to ${blocker.number} has an unknown outcome from an earlier run` : `an earlier row (row ${blocker.row}) to ${blocker.number} has an unknown outcome`;
+  const next = !journalled
+    ? "check it in the Plivo console's message logs before sending this row again"
+    : blocker.earlier
+      ? 'resume again to check it first, then these are sent'
+      : 'resume with --journal to check it first, then these are sent';
+  return { ...baseResult(p.row, p.message), status: 'failed', attempts: 0, error: `not sent: ${which}; ${next}` };
+}
+
+/**
+ * Blocks the numbers of rows an earlier run left unresolved (in flight or unknown, and not found
+ * or absent in this run's lookup): a message sent to one of them now would fall inside that row's
+ * lookup window. Their numbers are not in the journal, so the CSV is read up to the last such row
+ * (only when there is one).
+ */
+async function blockUnresolved(batch: BatchInput, index: JournalIndex | undefined, resolutions: Map<number, Resolution>, claims: NumberClaims): Promise<void> {
+  if (!index) return;
+  const unresolved = new Set<number>();
+  let last = 0;
+  for (let row = 1; row <= index.maxRow; row++) {
+    const state = index.stateOf(row);
+    const kind = resolutions.get(row)?.kind;
+    if ((state === RowState.inflight || state === RowState.unknown) && kind !== 'found' && kind !== 'absent') {
+      unresolved.add(row);
+      last = row;
+    }
+  }
+  if (last === 0) return;
+  const { csv, spec } = await openRows(batch, false);
+  try {
+    for (let row = 1; row <= last; row++) {
+      const cells = await csv.next();
+      if (cells === undefined) break;
+      if (!unresolved.has(row)) continue;
+      const prepared = prepareRow(spec, row, cells);
+      if (prepared.ok) claims.block(row, prepared.message.destinations, true);
+    }
+  } finally {
+    csv.close();
+  }
 }
 
 /** A row the pass did not reach before a Ctrl-C: its standing from earlier runs, else not sent. */
@@ -196,14 +316,15 @@ function notAttempted(p: Extract<PreparedRow, { ok: true }>, abort: Abort | unde
 
 /**
  * Sends one row: journal `inflight` (durable) → wait for the rate limiter → one attempt → journal
- * the outcome (durable) → result. Only 429 and connections that never opened are retried.
+ * the outcome (durable) → result. Only 429 and connections that never opened are retried: a
+ * connection up to `maxAttempts` tries, a 429 as long as the batch makes progress (limiter.ts).
  */
 async function sendRow(
   row: number,
   message: BuiltMessage,
   ctx: SendContext,
   stopBatch: (abort: Abort) => void,
-  stopReason: () => { why: string; interrupted: boolean },
+  stopReason: () => StopReason,
   releaseSlot: () => void,
   progress: RowProgress,
 ): Promise<RowResult> {
@@ -211,6 +332,8 @@ async function sendRow(
   const body = message.body;
   const base = baseResult(row, message);
   let attempts = 0;
+  /** Tries whose connection never opened. */
+  let unreachable = 0;
 
   // A result is reported only once its outcome record is durable (journal.ts). When that record
   // cannot be written, the journal still shows the request in flight: the row is reported
@@ -260,8 +383,10 @@ async function sendRow(
       return halted();
     }
     let attempt: Attempt;
+    let epoch: number | undefined;
     try {
-      if (!(await ctx.limiter.acquire())) return halted();
+      epoch = await ctx.limiter.start();
+      if (epoch === undefined) return halted();
       attempts++;
       progress.attempts = attempts;
       attempt = await ctx.client.attemptSend(body);
@@ -270,7 +395,7 @@ async function sendRow(
     }
     switch (attempt.kind) {
       case 'accepted': {
-        ctx.limiter.onSuccess();
+        ctx.limiter.onSuccess(epoch);
         const uuids = attempt.response.message_uuid ?? [];
         const result: RowResult = { ...base, status: 'sent', message_uuid: uuids, attempts };
         if (attempt.response.invalid_number && attempt.response.invalid_number.length > 0) {
@@ -278,14 +403,25 @@ async function sendRow(
         }
         return finish(result, { t: 'sent', row, uuids, attempts });
       }
-      case 'rate-limited':
-      case 'not-sent': {
-        if (attempt.kind === 'rate-limited') ctx.limiter.onRateLimited(attempt.retryAfterMs);
-        const what = attempt.kind === 'rate-limited' ? `Plivo is still rate limiting (429): ${attempt.message}` : `could not reach Plivo: ${attempt.message}`;
-        if (attempts >= ctx.maxAttempts) return notSent(`${what}, after ${attempts} attempts`);
+      case 'rate-limited': {
+        // Every request waits out the pause the limiter now holds; the row gives up only when
+        // the whole batch does.
+        const verdict = ctx.limiter.onRateLimited(epoch, attempt.retryAfterMs);
+        if (verdict.paused && verdict.refusals >= ctx.maxAttempts) {
+          const waited = verdict.refusals - 1;
+          const why = waited === 0 ? 'the retries setting is 0' : `no request got through ${waited === 1 ? 'a pause' : `${waited} pauses in a row`}`;
+          stopBatch({ kind: 'rate-limited', message: `Plivo kept rate limiting (429): ${why}` });
+          return notSent(`Plivo is still rate limiting (429): ${attempt.message}; ${why}, after ${attempts} attempts`);
+        }
         if (ctx.halt.stopped) return notSent('the batch stopped before this row was sent again');
-        const delay = attempt.kind === 'rate-limited' && attempt.retryAfterMs !== undefined ? attempt.retryAfterMs : ctx.backoff(attempts);
-        await ctx.clock.sleep(delay, ctx.halt);
+        continue;
+      }
+      case 'not-sent': {
+        unreachable++;
+        const what = `could not reach Plivo: ${attempt.message}`;
+        if (unreachable >= ctx.maxAttempts) return notSent(`${what}, after ${attempts} attempts`);
+        if (ctx.halt.stopped) return notSent('the batch stopped before this row was sent again');
+        await ctx.clock.sleep(ctx.backoff(unreachable), ctx.halt);
         continue;
       }
       case 'rejected': {

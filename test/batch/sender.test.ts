@@ -1,7 +1,7 @@
 /**
  * The send pass with a scripted client and journal in-process: failures that a real Plivo (or the
  * fault server) cannot cause, such as a bug throwing inside a row's send, or a journal that stops
- * taking writes between a row's request and its outcome record.
+ * taking writes between a row's request and its outcome record; and 429s counted exactly.
  */
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
@@ -19,7 +19,7 @@ import type { RowResult } from '../../src/batch/results.js';
 import type { BatchInput } from '../../src/batch/runner.js';
 import { dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from './harness.js';
 
-function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt>, journal: JournalWriter | undefined, dir = tempDir()) {
+function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt>, journal: JournalWriter | undefined, dir = tempDir(), concurrency = 1) {
   const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {}, cwd: dir, homedir: dir };
   const compiled = compileTemplate('Hi {{name}}, code {{code}}');
   if (!compiled.ok) throw new Error(compiled.problem);
@@ -29,9 +29,10 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
   const client = { attemptSend, close: () => undefined } as unknown as PlivoClient;
   const ctx: SendContext = {
     client,
-    limiter: new Limiter(new RateWindow({ rate: 1000 }), systemClock, halt),
-    slots: new Semaphore(1),
-    requests: new Semaphore(1),
+    // Pauses after a 429 of 1 ms (then 4, 16 …): the tests count pauses, not wait for them.
+    limiter: new Limiter(new RateWindow({ rate: 1000, pauseMs: 1 }), systemClock, halt),
+    slots: new Semaphore(concurrency * 2),
+    requests: new Semaphore(concurrency),
     clock: systemClock,
     backoff: () => 0,
     journal,
@@ -48,6 +49,7 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
   return { batch, ctx, emitted };
 }
 
+const rateLimited: Attempt = { kind: 'rate-limited', status: 429, retryAfterMs: undefined, message: 'too many requests' };
 const accepted = (uuid: string): Attempt => ({ kind: 'accepted', status: 202, response: { api_id: 'a', message: 'message(s) queued', message_uuid: [uuid] } });
 
 describe('runSendPass', () => {
@@ -108,5 +110,37 @@ describe('runSendPass', () => {
       `the journal could not be written (ENOSPC) after the request was made, so its outcome is not recorded (Plivo's answer: sent (message_uuid u-${dstOf(2)})); a resume looks it up before re-sending`,
     );
     expect(emitted[2]!.error).toBe('not sent: the journal could not be written (ENOSPC)');
+  });
+
+  it('a row refused with 429 is retried for as long as other requests get through, beyond the retries setting', async () => {
+    let refusals = 0;
+    const { batch, ctx, emitted } = setup(
+      12,
+      async (body) => {
+        if (body.dst === dstOf(1) && refusals < 4) {
+          refusals++;
+          return rateLimited;
+        }
+        return accepted(`u-${body.dst}`);
+      },
+      undefined,
+      tempDir(),
+      2,
+    );
+    const result = await runSendPass(batch, { ...ctx, maxAttempts: 3 }, new Map(), () => false);
+    expect(result.abort).toBeUndefined();
+    expect(emitted.every((r) => r.status === 'sent')).toBe(true);
+    expect(emitted[0]).toMatchObject({ row: 1, status: 'sent', attempts: 5 });
+  });
+
+  it('when no request gets through `retries` pauses in a row, the batch stops: one request per pause, that row failed, the rest not sent', async () => {
+    const { batch, ctx, emitted } = setup(4, async () => rateLimited, undefined);
+    const result = await runSendPass(batch, { ...ctx, maxAttempts: 3 }, new Map(), () => false);
+    const why = 'Plivo kept rate limiting (429): no request got through 2 pauses in a row';
+    expect(result.abort).toEqual({ kind: 'rate-limited', message: why });
+    expect(emitted.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(emitted.reduce((sum, r) => sum + r.attempts, 0)).toBe(3);
+    expect(emitted.filter((r) => /^not sent: Plivo is still rate limiting \(429\): too many requests; no request got through 2 pauses in a row, after \d attempts$/.test(r.error!))).toHaveLength(1);
+    expect(emitted.at(-1)!.error).toBe(`not sent: ${why}`);
   });
 });
