@@ -14,7 +14,7 @@ import { startLocalSandbox } from '../commands/sandbox-session.js';
 import { readTextOption } from '../input.js';
 import type { InterruptSignal, Io, Terminal } from '../io.js';
 import { plural, type Output } from '../output.js';
-import { AuthError, CliError, describeSystemError, ExitCode, RefusedError, signalExitCode, UsageError, ValidationError } from '../errors.js';
+import { AuthError, CliError, describeSystemError, ExitCode, RateLimitError, RefusedError, signalExitCode, UsageError, ValidationError } from '../errors.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
 import { PLIVO_MAX_RATE } from '../core/fields.js';
 import { requireCredentials, type Credentials, type Settings } from '../core/settings.js';
@@ -317,6 +317,11 @@ async function sendLocked(
       out.error(new AuthError('Plivo rejected the credentials (401); the batch stopped and the remaining rows were not sent.', 'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console, then resume.'), false);
       printResumeHint(run, resumable);
       return ExitCode.auth;
+    }
+    if (result.abort?.kind === 'rate-limited') {
+      out.error(new RateLimitError('Plivo kept rate limiting (429); the batch stopped and the remaining rows were not sent.', 'Resume later (rows already sent are skipped), or lower --rate.'), false);
+      printResumeHint(run, resumable);
+      return ExitCode.rateLimited;
     }
     if (result.abort?.kind === 'journal') {
       out.warn(`The batch stopped: ${result.abort.message}. Rows after that point were not sent.`);

@@ -75,10 +75,11 @@ describe('batch send', () => {
     expect(err.at(-1)).toEqual({ summary: { rows: 3, sent: 3, failed: 0, invalid: 0, unknown: 0, units: 3, not_reached: 0 } });
   });
 
-  it('batch retries of 429 follow the retries setting (retries + 1 attempts)', async () => {
+  it('a batch that gets nothing through retries + 1 pauses of 429 stops: exit 4, the row not sent', async () => {
     scriptByDst({ [dstOf(2)]: Array.from({ length: 10 }, () => ({ status: 429, headers: { 'retry-after': '0' } })) });
     const out = await batch(peopleCsv(3), ['--yes', '--results', 'results.jsonl'], { config: { retries: 1 } });
-    expect(out.code).toBe(6);
+    expect(out.code, out.stderr).toBe(4);
+    expect(out.stderr).toMatch(/Plivo kept rate limiting \(429\); the batch stopped/);
     expect(postsTo(dstOf(2))).toHaveLength(2);
     expect(results()[1]).toMatchObject({ row: 2, status: 'failed', attempts: 2, error: expect.stringMatching(/^not sent: Plivo is still rate limiting \(429\).*, after 2 attempts$/) });
   });
