@@ -3,7 +3,7 @@
  * apply is refused rather than ignored. Every refusal sends nothing.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
@@ -138,6 +138,54 @@ describe('a flag that cannot apply is refused, not ignored', () => {
     const cwd = csvDir();
     const out = await runBin(['sms', '--csv', 'people.csv', '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', '--rate', '5', '--results', 'out.jsonl'], { env, cwd });
     expect(out.code, out.stderr).toBe(0);
+    expect(server.posts()).toHaveLength(1);
+  });
+});
+
+describe('numeric settings outside their range are refused, naming the range', () => {
+  it.each([
+    [['--timeout', '3000000'], /--timeout must be a number from 0\.1 to 600 \(seconds\)/],
+    [['--timeout', '0'], /--timeout must be a number from 0\.1 to 600 \(seconds\)/],
+    [['--wait', '100000'], /--wait must be a number from 1 to 86,400 \(seconds\)/],
+  ])('single send %j', async (extra, message) => {
+    const out = await runBin([...SMS, '--text', 'hi', ...extra], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [['--rate', '0'], /--rate must be a number from 0\.1 to 1,000 \(requests per second\)/],
+    [['--rate', '5000'], /--rate must be a number from 0\.1 to 1,000 \(requests per second\)/],
+    [['--concurrency', '101'], /--concurrency must be a whole number from 1 to 100 \(requests\)/],
+    [['--concurrency', '2.5'], /--concurrency must be a whole number from 1 to 100 \(requests\)/],
+    [['--settle', '-1'], /--settle must be a number from 0 to 600 \(seconds\)/],
+  ])('batch %j', async (extra, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'plivo-send-ranges-'));
+    writeFileSync(join(dir, 'people.csv'), 'dst,name\n14155550101,Ada\n');
+    const out = await runBin([...SMS.slice(0, 3), '--csv', 'people.csv', '--text', 'Hi {{name}}', '--yes', ...extra], { env, cwd: dir });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a config file value outside its range names the file, the key and the range', async () => {
+    mkdirSync(join(env.XDG_CONFIG_HOME!, 'plivo'), { recursive: true });
+    writeFileSync(join(env.XDG_CONFIG_HOME!, 'plivo', 'config.json'), JSON.stringify({ rate: 0 }));
+    const dir = mkdtempSync(join(tmpdir(), 'plivo-send-ranges-'));
+    writeFileSync(join(dir, 'people.csv'), 'dst,name\n14155550101,Ada\n');
+    const out = await runBin([...SMS.slice(0, 3), '--csv', 'people.csv', '--text', 'Hi {{name}}', '--yes'], { env, cwd: dir });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/config\.json has settings plivo-send cannot use:\n {2}rate: must be from 0\.1 to 1000 \(requests per second\)/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a --rate above Plivo\'s 60 requests a second is sent with a warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plivo-send-ranges-'));
+    writeFileSync(join(dir, 'people.csv'), 'dst,name\n14155550101,Ada\n');
+    const out = await runBin([...SMS.slice(0, 3), '--csv', 'people.csv', '--text', 'Hi {{name}}', '--yes', '--rate', '100'], { env, cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/--rate 100 is above Plivo's limit of 60 requests per second/);
     expect(server.posts()).toHaveLength(1);
   });
 });
