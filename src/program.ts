@@ -77,13 +77,16 @@ Examples:
 
 /**
  * Commander gives an option that takes a value whatever argument comes next, so `--text --dry-run`
- * would send the text "--dry-run" for real. A value that is one of the command's own flags (or
- * `--`) is refused; any other value starting with a dash (`-5% today`, `-` for stdin) is a value.
+ * would send the text "--dry-run" for real. A value that is one of the command's own flags, `--`,
+ * or any `--word` is refused; other values starting with a dash (`-5% today`, `-` for stdin,
+ * `--- sale ---`) are values.
  * `--text=--dry-run` still sends that text on purpose.
  */
 export function refuseFlagsAsValues(cmd: Command, args: string[]): string[] {
+  refuseUndecodable(args);
   const flags = flagsOf(cmd);
-  const isFlag = (arg: string) => flags.has(arg) || (arg.startsWith('--') && flags.has(arg.split('=')[0]!));
+  // Any `--word` counts, known or not: `--text --dryrun` (a typo) must not send "--dryrun" either.
+  const isFlag = (arg: string) => flags.has(arg) || /^--[A-Za-z]/.test(arg);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') break;
@@ -92,8 +95,9 @@ export function refuseFlagsAsValues(cmd: Command, args: string[]): string[] {
     const value = args[++i];
     if (value !== undefined && isFlag(value)) {
       const name = option.long ?? arg;
+      const what = flags.has(value.split('=')[0]!) ? `a flag of plivo-send ${cmd.name()}` : 'written like a flag';
       throw new UsageError(
-        `${name} is missing its value: the next argument, '${value}', is a flag of plivo-send ${cmd.name()}, not a value.`,
+        `${name} is missing its value: the next argument, '${value}', is ${what}, not a value.`,
         `Give ${name} its value; to pass one that starts with dashes, join it with "=": ${name}=${value}`,
       );
     }
@@ -111,4 +115,18 @@ function flagsOf(cmd: Command): Set<string> {
     }
   }
   return flags;
+}
+
+/**
+ * Node turns argument bytes that are not UTF-8 (a Latin-1 terminal, `$(cat latin1.txt)`) into
+ * U+FFFD before any code sees them: such an argument would be sent, and billed as UCS-2, with "�".
+ */
+function refuseUndecodable(args: string[]): void {
+  const i = args.findIndex((arg) => arg.includes('\uFFFD'));
+  if (i < 0) return;
+  const after = i > 0 && args[i - 1]!.startsWith('-') ? ` after ${args[i - 1]}` : '';
+  throw new UsageError(
+    `The argument${after} is not valid UTF-8: '${args[i]}' (each \uFFFD marks bytes that are not UTF-8). Nothing was sent.`,
+    'Convert the text to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass it on stdin with --text - (a CSV with --encoding).',
+  );
 }

@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
-import { cleanEnv, runBin } from '../helpers/spawn.js';
+import { spawn } from 'node:child_process';
+import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
 
 let server: FaultServer;
@@ -48,6 +49,17 @@ describe('an option never takes another option as its value', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it.each([
+    [[...SMS, '--text', '--dryrun'], '--dryrun'],
+    [[...SMS, '--text', '--not-a-flag of sms'], '--not-a-flag of sms'],
+  ])('%j: anything written like a flag (a typo) is refused too', async (args, value) => {
+    const out = await runBin(args, { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`--text is missing its value: the next argument, '${value}', is written like a flag, not a value.`);
+    expect(out.stderr).toContain(`--text=${value}`);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('sandbox: a flag after --auth-token is refused instead of becoming the token', async () => {
     const out = await runBin(['sandbox', '--port', '0', '--auth-token', '--no-rate-limit'], { env, timeoutMs: 20_000 });
     expect(out.code).toBe(1);
@@ -65,7 +77,8 @@ describe('an option never takes another option as its value', () => {
     [['--text=--yes'], '--yes'],
     [['--text', '-5% today'], '-5% today'],
     [['--text', '-x'], '-x'],
-    [['--text', '--not-a-flag of sms'], '--not-a-flag of sms'],
+    [['--text', '--- sale ---'], '--- sale ---'],
+    [['--text=--dryrun'], '--dryrun'],
   ])('%j is a value and is sent as written', async (text, expected) => {
     const out = await runBin([...SMS, ...text], { env });
     expect(out.code, out.stderr).toBe(0);
@@ -187,5 +200,21 @@ describe('numeric settings outside their range are refused, naming the range', (
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/--rate 100 is above Plivo's limit of 60 requests per second/);
     expect(server.posts()).toHaveLength(1);
+  });
+});
+
+describe('arguments that are not UTF-8', () => {
+  it('--text with a Latin-1 byte (Node shows it as U+FFFD) is refused, nothing sent', async () => {
+    // bash turns $'\xe9' into the single byte 0xE9, as a Latin-1 terminal or file would.
+    const script = `exec "$0" "$1" sms --src 14155550100 --dst 14155550101 --text $'Caf\\xe9'`;
+    const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-c', script, process.execPath, BIN], { env });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain("The argument after --text is not valid UTF-8: 'Caf\uFFFD'");
+    expect(server.requests).toHaveLength(0);
   });
 });
