@@ -56,7 +56,7 @@ export class CsvDecoder {
     }
     const complete = this.completeLength(data);
     this.pending = Buffer.from(data.subarray(complete));
-    return this.decode(data.subarray(0, complete), false);
+    return this.decode(data.subarray(0, complete));
   }
 
   /** The rest, at the end of the input: a character cut off there is a failure too. */
@@ -65,7 +65,7 @@ export class CsvDecoder {
     this.encoding ??= 'utf-8';
     const rest = this.pending;
     this.pending = Buffer.alloc(0);
-    return this.decode(rest, true);
+    return this.decode(rest);
   }
 
   private completeLength(data: Buffer): number {
@@ -74,11 +74,16 @@ export class CsvDecoder {
     return data.length;
   }
 
-  private decode(data: Buffer, final: boolean): Buffer {
+  /**
+   * `data` holds whole characters only (a cut-off one was held back for the next chunk), so any
+   * incomplete sequence in it, even at its end, is invalid: a lead byte followed by another lead,
+   * two high surrogates in a row.
+   */
+  private decode(data: Buffer): Buffer {
     const encoding = this.encoding!;
     let bad = -1;
-    if (encoding === 'utf-8') bad = isUtf8(data) && !final ? -1 : invalidUtf8Offset(data, final);
-    else if (encoding === 'utf-16le') bad = invalidUtf16leOffset(data, final);
+    if (encoding === 'utf-8') bad = isUtf8(data) ? -1 : invalidUtf8Offset(data, true);
+    else if (encoding === 'utf-16le') bad = invalidUtf16leOffset(data, true);
     if (bad >= 0) {
       this.failure = { encoding, offset: this.consumed + bad, bytes: showBytes(data, bad) };
       data = data.subarray(0, bad);
