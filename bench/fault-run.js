@@ -21,6 +21,7 @@ rmSync(results, { force: true });
 // decided by its number. 1 in 100: 429 twice then accepted; 1 in 500: 500 without queueing (first
 // try only); 1 in 700: queued, then the connection reset (the answer is lost); 1 in 1000: 400.
 const queued = new Map(); // dst → uuids
+const all = []; // every queued message, oldest first: the account-wide list
 const seen429 = new Map();
 const seen500 = new Set();
 let posts = 0;
@@ -30,18 +31,23 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const url = new URL(req.url, 'http://x');
     if (req.method === 'GET') {
+      // Plivo's list: newest first, filtered by to_number when given, 20 a page.
       const to = url.searchParams.get('to_number');
-      const objects = (queued.get(to) ?? []).map((m) => ({ message_uuid: m.uuid, to_number: to, from_number: '14155550100', message_type: 'sms', message_state: 'queued', message_time: m.time }));
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const matching = (to ? (queued.get(to) ?? []) : all).slice().reverse();
+      const objects = matching.slice(offset, offset + 20).map((m) => ({ message_uuid: m.uuid, to_number: m.to, from_number: '14155550100', message_type: 'sms', message_state: 'queued', message_time: m.time }));
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ api_id: randomUUID(), meta: { limit: 20, offset: 0, next: null, previous: null, total_count: objects.length }, objects }));
+      const next = offset + 20 < matching.length ? 'next' : null;
+      return res.end(JSON.stringify({ api_id: randomUUID(), meta: { limit: 20, offset, next, previous: null, total_count: matching.length }, objects }));
     }
     posts++;
     const dst = JSON.parse(body).dst;
     const n = Number(dst.slice(4));
     const accept = () => {
-      const uuid = randomUUID();
-      queued.set(dst, [...(queued.get(dst) ?? []), { uuid, time: new Date().toISOString().replace('T', ' ').replace('Z', '000+00:00') }]);
-      return uuid;
+      const message = { uuid: randomUUID(), to: dst, time: new Date().toISOString().replace('T', ' ').replace('Z', '000+00:00') };
+      queued.set(dst, [...(queued.get(dst) ?? []), message]);
+      all.push(message);
+      return message.uuid;
     };
     const reply = (status, payload) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -64,8 +70,9 @@ const server = http.createServer((req, res) => {
   });
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const env = { ...process.env, PLIVO_AUTH_ID: 'MABENCHBENCHBENCH001', PLIVO_AUTH_TOKEN: 'bench-token', PLIVO_API_URL: `http://127.0.0.1:${server.address().port}`, NO_COLOR: '1' };
-const args = [BIN, 'sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', '--yes', '--concurrency', '50', '--rate', '3000', '--journal', journal, '--results', results, '--timeout', '2'];
+// This server has no list limit: the lookups need not pace at Plivo's 20 a minute.
+const env = { ...process.env, PLIVO_AUTH_ID: 'MABENCHBENCHBENCH001', PLIVO_AUTH_TOKEN: 'bench-token', PLIVO_API_URL: `http://127.0.0.1:${server.address().port}`, NO_COLOR: '1', PLIVO_SEND_LIST_RATE: '1000/1' };
+const args = [BIN, 'sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', '--yes', '--concurrency', '50', '--rate', '1000', '--journal', journal, '--results', results, '--timeout', '2'];
 
 const run = (extra, killAfterPosts) =>
   new Promise((resolve) => {

@@ -9,6 +9,8 @@ export interface SandboxSession {
 
 export async function startLocalSandbox(out: Output, deliveryDelayMs = 300): Promise<SandboxSession> {
   const { startSandbox } = await import('../sandbox/server.js');
+  // No emulated limits: the quickstart stays fast.
+  // No emulated limits (rateLimit false turns off both): the quickstart stays fast.
   const sandbox = await startSandbox({ port: 0, deliveryDelayMs, rateLimit: false });
   if (!out.json) out.note(out.err.dim(`Sandbox: sending to a local Plivo at ${sandbox.url}; no real message leaves this machine.`));
   return {

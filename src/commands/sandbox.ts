@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { SendFlags } from './options.js';
 import { positiveNumber } from './options.js';
 import { Output } from '../output.js';
+import { UsageError } from '../errors.js';
 import { TEST_NUMBERS } from '../sandbox/test-numbers.js';
 
 interface SandboxFlags {
@@ -21,7 +22,7 @@ export function makeSandboxCommand(ctx: Context, run: (action: () => Promise<num
     .option('--auth-id <id>', 'Auth ID to accept (default: generated)')
     .option('--auth-token <token>', 'Auth token to accept (default: generated)')
     .option('--delivery-delay <ms>', 'milliseconds between queued → sent → delivered (default 1000)', (v) => (v === '0' ? 0 : positiveNumber('--delivery-delay', { integer: true })(v)))
-    .option('--no-rate-limit', "don't emulate Plivo's limit of 300 requests per 5 seconds")
+    .option('--no-rate-limit', "don't emulate Plivo's limits (300 requests per 5 seconds; 20 message list requests a minute)")
     .option('--json', 'print the URL and credentials as JSON')
     .addHelpText('after', () => sandboxHelp())
     .action((flags: SandboxFlags) => run(() => runSandbox(ctx, flags), flags));
@@ -40,14 +41,18 @@ Use it from another shell:
 
 async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<number> {
   const out = new Output(ctx.io, flags.json === true);
-  const { startSandbox } = await import('../sandbox/server.js');
+  const { startSandbox, PortInUseError } = await import('../sandbox/server.js');
+  const port = flags.port ?? 8765;
   const sandbox = await startSandbox({
-    port: flags.port ?? 8765,
+    port,
     authId: flags.authId,
     authToken: flags.authToken,
     deliveryDelayMs: flags.deliveryDelay,
     rateLimit: flags.rateLimit === false ? false : undefined,
     log: out.json ? undefined : (line) => out.note(out.err.dim(line)),
+  }).catch((error: unknown) => {
+    if (error instanceof PortInUseError) throw new UsageError(`Port ${port} on 127.0.0.1 is already in use (another sandbox, or another server).`, 'Stop what is using it, pick another port with --port <n>, or use --port 0 for a free one.');
+    throw error;
   });
   if (out.json) {
     out.jsonLine({ url: sandbox.url, auth_id: sandbox.authId, auth_token: sandbox.authToken });

@@ -1,5 +1,5 @@
 /**
- * Status callbacks (plivo-message-api.md §3): POST form-encoded or GET with a query string,
+ * Status callbacks (Plivo's Message API documentation, "Callbacks"): POST form-encoded or GET with a query string,
  * signed V2 and V3, retried after a non-2xx answer, a connection error or a timeout.
  */
 import http from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * A local stand-in for Plivo's Message API (plivo-message-api.md): Basic auth, the send, get and
+ * A local stand-in for Plivo's Message API (its public documentation): Basic auth, the send, get and
  * list endpoints with Plivo's status codes and bodies, rate limiting, simulated delivery and
  * signed status callbacks. `node:http` only; the CLI's `sandbox` command wraps `startSandbox`.
  */
@@ -26,6 +26,11 @@ export interface SandboxOptions {
   deliveryDelayMs?: number;
   /** Sliding-window limit per account (default 300 requests per 5000 ms, like Plivo); false = none. */
   rateLimit?: { requests: number; windowMs: number } | false;
+  /**
+   * The message list's own limit (default 20 requests per 60,000 ms, like Plivo: 429 past it,
+   * without Retry-After; none when `rateLimit` is false); false = none.
+   */
+  listRateLimit?: { requests: number; windowMs: number } | false;
   /** Delays before each callback retry (default Plivo's 60, 120 and 240 s). */
   callbackRetryDelaysMs?: number[];
   /** A callback not answered within this is retried (default 8000, like Plivo). */
@@ -90,7 +95,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const authId = options.authId ?? generateAuthId();
   const authToken = options.authToken ?? generateAuthToken();
   const accountPath = `/v1/Account/${authId}`;
-  const rateLimit = options.rateLimit ?? { requests: 300, windowMs: 5000 };
+  const rateLimit = new SlidingWindow(options.rateLimit ?? { requests: 300, windowMs: 5000 });
+  const listRateLimit = new SlidingWindow(options.listRateLimit ?? (options.rateLimit === false ? false : { requests: 20, windowMs: 60_000 }));
   const log = options.log;
   const store = new MessageStore();
   const recorded: RecordedRequest[] = [];
@@ -101,7 +107,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     log,
   });
   const delivery = new DeliverySimulator({ store, callbacks, delayMs: options.deliveryDelayMs ?? 1000, accountPath });
-  const recentRequests: number[] = [];
 
   function isAuthorized(header: string | undefined, pathAuthId: string): boolean {
     const m = /^Basic\s+(\S+)$/i.exec(header ?? '');
@@ -112,29 +117,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return safeEqual(decoded.slice(0, colon), authId) && safeEqual(decoded.slice(colon + 1), authToken) && pathAuthId === authId;
   }
 
-  function isRateLimited(): boolean {
-    if (rateLimit === false) return false;
-    const now = Date.now();
-    while (recentRequests.length > 0 && (recentRequests[0] ?? 0) <= now - rateLimit.windowMs) recentRequests.shift();
-    if (recentRequests.length >= rateLimit.requests) return true;
-    recentRequests.push(now);
-    return false;
-  }
-
   function route(method: string, url: URL, body: unknown, requesterIp: string, authorization: string | undefined): Reply {
     const account = /^\/v1\/Account\/([^/]*)(\/.*)?$/.exec(url.pathname);
     if (!account) return { status: 404, body: { error: 'not found' } };
     if (!isAuthorized(authorization, account[1] ?? '')) {
       return { status: 401, body: { error: 'authentication failed' }, headers: { 'WWW-Authenticate': 'Basic realm="Plivo"' } };
     }
-    if (isRateLimited()) return { status: 429, body: { error: 'too many requests' } };
+    if (rateLimit.isFull(Date.now())) return { status: 429, body: { error: 'too many requests' } };
 
     // Plivo's paths end in '/'; the sandbox also takes them without it.
     const rest = account[2] ?? '/';
+    if (rest === '/') {
+      if (method !== 'GET') return methodNotAllowed('GET');
+      return { status: 200, body: { account_type: 'standard', auth_id: authId, cash_credits: '10.00000', name: 'Plivo sandbox', resource_uri: `${accountPath}/` } };
+    }
     if (/^\/Message\/?$/.test(rest)) {
       if (method === 'POST') return sendMessage(body, requesterIp);
-      if (method === 'GET') return listMessages(url.searchParams);
-      return methodNotAllowed('GET, POST');
+      if (method !== 'GET') return methodNotAllowed('GET, POST');
+      if (listRateLimit.isFull(Date.now())) return { status: 429, body: { error: 'too many requests' }, note: 'message list: 20 requests a minute' };
+      return listMessages(url.searchParams);
     }
     const one = /^\/Message\/([^/]+)\/?$/.exec(rest);
     if (one?.[1]) {
@@ -229,7 +230,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     void handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port ?? 0, options.host ?? '127.0.0.1') : error));
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
@@ -254,6 +255,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return closing;
     },
   };
+}
+
+/** The port asked for is taken (another sandbox, or any other server). */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+  ) {
+    super(`port ${port} on ${host} is already in use`);
+  }
+}
+
+/** At most `requests` in any `windowMs` (false: no limit); a request turned away is not counted. */
+class SlidingWindow {
+  private readonly starts: number[] = [];
+  constructor(private readonly limit: { requests: number; windowMs: number } | false) {}
+
+  /** Counts a request at `now`, or answers true when the window is full. */
+  isFull(now: number): boolean {
+    if (this.limit === false) return false;
+    while (this.starts.length > 0 && this.starts[0]! <= now - this.limit.windowMs) this.starts.shift();
+    if (this.starts.length >= this.limit.requests) return true;
+    this.starts.push(now);
+    return false;
+  }
 }
 
 function safeEqual(a: string, b: string): boolean {

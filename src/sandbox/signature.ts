@@ -1,5 +1,5 @@
 /**
- * Callback signatures (plivo-message-api.md §3), computed exactly as the official plivo-node SDK
+ * Callback signatures (Plivo's "Signature validation" documentation), computed exactly as the official plivo-node SDK
  * (v4.79, dist/utils/v3Security.js and security.js) checks them, so that a receiver validating
  * with `plivo.validateV3Signature` / `plivo.validateSignature` accepts what the sandbox sends.
  */

@@ -1,5 +1,5 @@
 /**
- * The sandbox's message detail records (plivo-message-api.md §3): what `GET …/Message/{uuid}/`
+ * The sandbox's message detail records (Plivo's "Message object" documentation): what `GET …/Message/{uuid}/`
  * returns, and the filtering and paging of `GET …/Message/`.
  */
 import type { LogValue, MessageType } from './validate.js';

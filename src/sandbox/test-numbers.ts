@@ -1,6 +1,6 @@
 /**
  * Magic destinations: a number ending in one of these suffixes ends in `state` with the delivery
- * error code of plivo-message-api.md §5. Every other valid number is delivered.
+ * error code of Plivo's Message API documentation. Every other valid number is delivered.
  * `failed` means the sandbox gave up before the carrier (queued → failed, not charged);
  * `undelivered` means the carrier reported it (queued → sent → undelivered, charged).
  * Suffixes such as 0100 are left out on purpose: 14155550100 is a common example number.

@@ -1,6 +1,6 @@
 /**
  * The only module that talks to Plivo. One attempt is classified by what it proves about the
- * message (plivo-message-api.md §2: there is no idempotency key):
+ * message (Plivo's Message API has no idempotency key):
  * - accepted / rejected / auth: Plivo answered, the outcome is certain;
  * - rate-limited / not-sent: the message was certainly not queued, so retrying is safe;
  * - unknown: it may have been queued (timeout after sending, reset, 5xx): never retried blindly.
@@ -12,7 +12,9 @@ import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { ApiError, AuthError, NetworkError, RateLimitError } from '../errors.js';
 import type { Credentials } from '../core/settings.js';
 import type { MessageBody } from '../core/message.js';
-import { describeApiError } from './explain.js';
+import { describeApiError, TLS_HINT } from './explain.js';
+import { PlivoClock, probeTime } from './clock.js';
+import { abortableSleep, ListPacer, parseListRate } from './pacer.js';
 
 export interface PlivoResponse {
   api_id?: string;
@@ -44,7 +46,8 @@ export type Attempt =
   | { kind: 'rejected'; status: number; response: PlivoResponse | string; message: string }
   | { kind: 'auth'; status: number; message: string }
   | { kind: 'rate-limited'; status: 429; retryAfterMs: number | undefined; message: string }
-  | { kind: 'not-sent'; code: string; message: string }
+  /** `final`: retrying cannot help (a certificate problem): reported at once. */
+  | { kind: 'not-sent'; code: string; message: string; final?: boolean }
   | { kind: 'unknown'; code: string; status?: number; message: string };
 
 export interface ClientOptions extends Credentials {
@@ -62,20 +65,21 @@ export interface ClientOptions extends Credentials {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface LookupOptions {
-  /** The sender: a numeric one must match the record's from_number. */
-  src?: string | undefined;
-  /** sms, mms or whatsapp: must match the record's message_type. */
-  type?: string | undefined;
-  /** Called before each page is requested (a rate limiter); false stops the check. */
-  beforeRequest?: () => Promise<boolean>;
-}
+/** How many 429 answers one list request waits out (minutes, as they back off) before the lookup gives up. */
+const MAX_LIST_429 = 20;
 
-const MAX_LOOKUP_PAGES = 25;
+/** A GET under a pacer: `before` each request; a 429 is handed to `onRateLimited` (true = ask again). */
+interface Paced {
+  before: () => Promise<void>;
+  onRateLimited: (retryAfterMs: number | undefined) => Promise<boolean>;
+}
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 // A timeout in these phases fires before any byte of the request was written.
 const PRE_SEND_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect']);
+// Certificate and handshake failures: Node writes no byte of the request before the TLS
+// handshake completes, so these prove the message was not sent.
+const TLS_FAILURES = /^(EPROTO|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|CERT_|HOSTNAME_MISMATCH$)/;
 
 export class PlivoClient {
   readonly baseUrl: string;
@@ -83,6 +87,10 @@ export class PlivoClient {
   private readonly agent: Agents;
   private readonly http: Got;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Plivo's clock offset, narrowed by every answer this client hears. */
+  readonly clock = new PlivoClock();
+  /** Every list request of the run goes through it: Plivo allows 20 a minute. */
+  readonly listPacer: ListPacer;
 
   constructor(options: ClientOptions) {
     this.options = options;
@@ -101,6 +109,12 @@ export class PlivoClient {
       agent: this.agent,
     });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.listPacer = new ListPacer(parseListRate(options.env?.PLIVO_SEND_LIST_RATE));
+  }
+
+  /** How long an attempt may take before it is abandoned. */
+  get timeoutMs(): number {
+    return (this.options.timeoutSeconds ?? 30) * 1000;
   }
 
   /** Releases kept-alive sockets so the process can exit. */
@@ -110,7 +124,8 @@ export class PlivoClient {
 
   /** One POST of a message, classified; never throws for HTTP or network outcomes. */
   async attemptSend(body: MessageBody): Promise<Attempt> {
-    return this.attempt('POST', 'Message/', body);
+    const result = await this.attempt('POST', 'Message/', body);
+    return result.kind === 'accepted' ? checkAccepted(result, body) : result;
   }
 
   /** Sends with retries of 429 and pre-send connection failures; throws a CliError otherwise. */
@@ -119,7 +134,7 @@ export class PlivoClient {
     for (let attempt = 1; ; attempt++) {
       const result = await this.attemptSend(body);
       if (result.kind === 'accepted') return { response: result.response, attempts: attempt };
-      const retryable = result.kind === 'rate-limited' || result.kind === 'not-sent';
+      const retryable = result.kind === 'rate-limited' || (result.kind === 'not-sent' && result.final !== true);
       if (retryable && attempt <= maxRetries) {
         const delayMs = result.kind === 'rate-limited' && result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(attempt);
         this.options.onRetry?.({ attempt, delayMs, reason: result.message });
@@ -134,60 +149,51 @@ export class PlivoClient {
     return (await this.getJson(`Message/${encodeURIComponent(uuid)}/`)) as MessageRecord;
   }
 
-  async listMessages(query: Record<string, string | number>): Promise<MessageList> {
+  /**
+   * One page of `GET …/Message/` (Plivo's "List all messages"), paced under the list endpoint's own
+   * limit (20 requests a minute) shared by every list request of this client. A 429 is waited out
+   * (Retry-After, else a pacing interval doubled for each 429 in a row), up to MAX_LIST_429 times;
+   * other failures are retried like any GET. `signal` stops the wait (the lookup is then abandoned).
+   */
+  async listMessages(query: Record<string, string | number>, signal?: AbortSignal): Promise<MessageList> {
     const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
-    return (await this.getJson(`Message/?${search}`)) as MessageList;
+    let limited = 0;
+    const paced: Paced = {
+      before: () => this.listPacer.acquire(signal),
+      onRateLimited: async (retryAfterMs) => {
+        if (++limited > MAX_LIST_429 || signal?.aborted) return false;
+        await this.listPacer.backOff(retryAfterMs, limited, signal);
+        return !signal?.aborted;
+      },
+    };
+    return (await this.getJson(`Message/?${search}`, paced)) as MessageList;
   }
 
   /**
-   * Outbound messages to `dst` queued at or after `since`: how an attempt whose outcome is unknown
-   * is checked before anything is sent again. The list filter's time zone is unconfirmed, so the
-   * query window is widened by 14 hours and each record's own offset-bearing time is compared.
-   * Plivo lists newest first: paging stops at the first record older than `since`. A check that
-   * cannot finish (too many newer messages, or `beforeRequest` says stop) throws rather than
-   * answer "not found", since that answer leads to a re-send.
+   * One cheap request (the account resource) timed by `probeTime` so that its `Date` header
+   * decides whether Plivo's clock offset is below `x` ms. Any answer carries the header, so its
+   * status does not matter; a failed request teaches nothing.
    */
-  async findMessagesSince(dst: string, since: Date, { src, type, beforeRequest }: LookupOptions = {}): Promise<MessageRecord[]> {
-    const from = new Date(since.getTime() - 14 * 3600_000);
-    // Two minutes of slack for clock skew between this machine and Plivo.
-    const oldest = since.getTime() - 120_000;
-    const numericSrc = src !== undefined && /^\d+$/.test(src) ? src : undefined;
-    const found: MessageRecord[] = [];
-    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
-      if (beforeRequest && !(await beforeRequest())) throw new NetworkError(`The check of messages to ${dst} was stopped before it finished.`, 'unknown');
-      const list = await this.listMessages({
-        to_number: dst,
-        message_direction: 'outbound',
-        message_time__gte: formatPlivoTime(from),
-        limit: 20,
-        offset: page * 20,
-      });
-      let reachedOlder = false;
-      for (const record of list.objects) {
-        const at = parsePlivoTime(record.message_time);
-        if (at !== undefined && at.getTime() < oldest) {
-          reachedOlder = true;
-          continue;
-        }
-        if (numericSrc !== undefined && record.from_number && record.from_number.replace(/\D/g, '') !== numericSrc) continue;
-        if (type !== undefined && record.message_type && record.message_type !== type) continue;
-        found.push(record);
-      }
-      if (reachedOlder || !list.meta.next || list.objects.length === 0) return found;
-    }
-    throw new NetworkError(
-      `Plivo lists more than ${MAX_LOOKUP_PAGES * 20} messages to ${dst} since ${since.toISOString()}; cannot tell whether this one was queued.`,
-      'unknown',
-    );
+  async probeClock(x: number, signal?: AbortSignal): Promise<void> {
+    const { sendAt } = probeTime(x, Date.now());
+    await abortableSleep(sendAt - Date.now(), signal);
+    if (signal?.aborted) return;
+    await this.attempt('GET', '');
   }
 
-  private async getJson(path: string): Promise<unknown> {
+  private async getJson(path: string, paced?: Paced): Promise<unknown> {
     const maxRetries = this.options.maxRetries ?? 4;
     for (let attempt = 1; ; attempt++) {
+      await paced?.before();
       const result = await this.attempt('GET', path);
       if (result.kind === 'accepted') return result.response;
+      if (result.kind === 'rate-limited' && paced) {
+        if (!(await paced.onRateLimited(result.retryAfterMs))) throw attemptError(result, attempt);
+        attempt--;
+        continue;
+      }
       // A GET changes nothing: every failure but a rejection is safe to retry.
-      const retryable = result.kind === 'rate-limited' || result.kind === 'not-sent' || result.kind === 'unknown';
+      const retryable = result.kind === 'rate-limited' || (result.kind === 'not-sent' && result.final !== true) || result.kind === 'unknown';
       if (retryable && attempt <= maxRetries) {
         const delayMs = result.kind === 'rate-limited' && result.retryAfterMs !== undefined ? result.retryAfterMs : backoffMs(attempt);
         await this.sleep(delayMs);
@@ -202,6 +208,7 @@ export class PlivoClient {
     let response;
     const started = this.options.onDebug ? performance.now() : 0;
     const debug = (outcome: string) => this.options.onDebug?.(`${method} ${this.baseUrl}${path} → ${outcome} (${Math.round(performance.now() - started)} ms)`);
+    const sentAt = Date.now();
     try {
       response = await this.http(path, body !== undefined ? { method, json: body } : { method });
     } catch (error) {
@@ -209,6 +216,7 @@ export class PlivoClient {
       debug(`${attempt.kind}: ${attempt.message}`);
       return attempt;
     }
+    this.clock.observe(response.headers.date, sentAt, Date.now());
     debug(String(response.statusCode));
     const status = response.statusCode;
     const parsed = parseBody(response.body);
@@ -229,6 +237,10 @@ export function classifyNetworkError(error: RequestError): Extract<Attempt, { ki
     return { kind: 'unknown', code: 'ETIMEDOUT', message: 'no answer before the timeout' };
   }
   if (CONNECT_FAILURES.has(code)) return { kind: 'not-sent', code, message: `${code}: ${error.message}` };
+  // A handshake that never completed: the request was never written (got's timings say so).
+  if (TLS_FAILURES.test(code) && error.timings?.secureConnect === undefined) {
+    return { kind: 'not-sent', code, message: `the TLS handshake failed (${code}: ${error.message})`, final: true };
+  }
   // hpagent's own errors: the proxy refused or did not answer the CONNECT, so no tunnel and no request.
   if (/^Bad response: \d+$|^Proxy timeout$/.test(error.message)) return { kind: 'not-sent', code: 'EPROXY', message: `the proxy did not open a tunnel (${error.message})` };
   return { kind: 'unknown', code, message: `${code}: ${error.message}` };
@@ -250,15 +262,41 @@ export function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, att
       return new ApiError(result.status, `Plivo rejected the request (${result.status}): ${result.message}`, result.response, explained);
     }
     case 'not-sent':
+      if (result.final) return new NetworkError(`Could not reach Plivo securely: ${result.message}`, 'failed', TLS_HINT, { cause_code: result.code });
       return new NetworkError(`Could not reach Plivo${tries}: ${result.message}`, 'failed', 'Nothing was sent. Check the network, PLIVO_API_URL and any proxy settings, then try again.');
     case 'unknown':
       return new NetworkError(
-        result.status ? `Plivo answered with a server error (${result.status}): ${result.message}` : `The request failed after it was sent: ${result.message}`,
+        result.code === BAD_ANSWER
+          ? `${result.message}: the answer does not say what was queued`
+          : result.status
+            ? `Plivo answered with a server error (${result.status}): ${result.message}`
+            : `The request failed after it was sent: ${result.message}`,
         'unknown',
         'The message may or may not have been queued. Check before sending again.',
         { cause_code: result.code },
       );
   }
+}
+
+/** The code of an unknown attempt whose 202 answer does not say what was queued. */
+const BAD_ANSWER = 'BAD_ANSWER';
+
+/**
+ * A 202 must hold one uuid per accepted destination (Plivo's Message API documentation): an
+ * answer that does not (not JSON, an HTML page, too few uuids) proves nothing about what was
+ * queued. The outcome is unknown, to be checked in the message list like a lost answer.
+ */
+function checkAccepted(result: Extract<Attempt, { kind: 'accepted' }>, body: MessageBody): Attempt {
+  const { response, status } = result;
+  const uuids = response.message_uuid;
+  const invalid = Array.isArray(response.invalid_number) ? response.invalid_number.length : 0;
+  const expected = new Set(body.dst.split('<').filter(Boolean)).size - invalid;
+  let problem: string | undefined;
+  if (typeof response.api_id !== 'string' && !Array.isArray(uuids)) problem = 'it is not Plivo\'s JSON answer';
+  else if (!Array.isArray(uuids) || !uuids.every((u) => typeof u === 'string' && u !== '')) problem = 'its message_uuid is not a list of uuids';
+  else if (uuids.length < expected) problem = `it holds ${uuids.length} message uuid(s) for ${expected} destination(s)`;
+  if (problem === undefined) return result;
+  return { kind: 'unknown', code: BAD_ANSWER, message: `Plivo answered ${status}, but ${problem}` };
 }
 
 /** Exponential backoff with full jitter: 0.5 s, 1 s, 2 s, 4 s … (capped at 30 s), each × 0.5–1. */
@@ -303,17 +341,6 @@ function errorText(parsed: unknown, raw: string, status: number): string {
 /** `2024-08-21 18:28` — the list filter's format. */
 export function formatPlivoTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
-}
-
-/** `2024-08-21 18:28:49.244057+05:30` → Date (microseconds dropped). */
-export function parsePlivoTime(value: string | undefined): Date | undefined {
-  if (!value) return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?([+-]\d{2}:?\d{2}|Z)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const fraction = m[3] ? m[3].slice(0, 4) : '';
-  const zone = m[4] ? (m[4] === 'Z' ? 'Z' : m[4].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')) : 'Z';
-  const date = new Date(`${m[1]}T${m[2]}${fraction}${zone}`);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function makeAgents(apiUrl: string, env: Record<string, string | undefined>, maxSockets: number): Agents {

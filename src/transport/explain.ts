@@ -1,5 +1,9 @@
 /** Next steps for Plivo's error answers, keyed on status and on Plivo's own wording. */
 
+/** A TLS handshake failure: nothing was sent, and retrying will not help. */
+export const TLS_HINT =
+  'Nothing was sent. The certificate presented for PLIVO_API_URL was not trusted: check the URL, the system clock, and any proxy or antivirus that intercepts HTTPS (give its CA certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem).';
+
 const CONVERSATION_WINDOW = /24|conversation|session|window|template/i;
 
 export function describeApiError(status: number, message: string): string | undefined {
@@ -20,7 +24,7 @@ export function describeApiError(status: number, message: string): string | unde
   return undefined;
 }
 
-/** Delivery error codes (plivo-message-api.md §5). */
+/** Delivery error codes (Plivo's Message API documentation, "Message error codes"). */
 export const DELIVERY_ERRORS: Record<string, string> = {
   '000': 'no error',
   '10': 'invalid message: blank or too long',

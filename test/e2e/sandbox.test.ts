@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 
 let server: ChildProcess | undefined;
@@ -73,5 +75,35 @@ describe('sandbox and status (spawned binaries)', () => {
     expect(answer.message).toBe('message(s) queued');
     expect(answer.messages.map((m) => m.message_uuid)).toEqual(answer.message_uuid);
     expect(['delivered', 'read']).toContain(answer.messages[0]!.message_state);
+  });
+
+  it('a port in use is a usage error naming the port and what to do, not a bug report (exit 1)', async () => {
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const out = await runBin(['sandbox', '--port', String(port)]);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(out.stderr).toMatch(/--port 0/);
+      expect(out.stderr).not.toMatch(/bug/i);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it("emulates the message list's 20 requests a minute (429 past it); --no-rate-limit turns it off", async () => {
+    const list = async (sb: { url: string; auth_id: string; auth_token: string }) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const res = await fetch(`${sb.url}/v1/Account/${sb.auth_id}/Message/?limit=1`, { headers: { authorization: `Basic ${Buffer.from(`${sb.auth_id}:${sb.auth_token}`).toString('base64')}` } });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      return statuses;
+    };
+    expect(await list(await startSandboxProcess())).toEqual([...Array(20).fill(200), 429]);
+    server!.kill('SIGKILL');
+    expect(await list(await startSandboxProcess(['--no-rate-limit']))).toEqual(Array(21).fill(200));
   });
 });

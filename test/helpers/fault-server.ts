@@ -2,20 +2,32 @@
  * A scripted stand-in for Plivo on 127.0.0.1, for faults the sandbox does not make: every request
  * is recorded, and each POST to /Message/ takes the next scripted reply (default: 202).
  * Messages it accepts (including "reset after accept") are listed by GET /Message/ so that
- * outcome checks and resumes can find them.
+ * outcome checks and resumes can find them: newest first, filtered by `to_number`, paged, each
+ * `message_time` in Plivo's format with an offset, every answer with a `Date` header (Plivo's
+ * clock, which `clockOffsetMs` can set apart from this machine's). `listLagMs` makes records show
+ * in the list only that long after they were queued, as Plivo's list can lag behind its queue.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Reply =
-  | { status: number; body?: unknown; headers?: Record<string, string>; raw?: string; /** overrides `delayMs` for this reply */ delayMs?: number }
+  | {
+      status: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      raw?: string;
+      /** overrides `delayMs` for this reply */
+      delayMs?: number;
+      /** Queue the message anyway (a 5xx after queueing, or a 202 with this `body`); a list: only to these numbers. */
+      accept?: boolean | string[];
+    }
   /** Accept and record the message, then destroy the socket without answering. */
   | { reset: 'after-accept' }
   /** Destroy the socket without recording anything. */
   | { reset: 'before-accept' }
-  /** Answer nothing at all (the client's timeout fires); the message is recorded as queued. */
-  | { hang: true };
+  /** Answer nothing at all (the client's timeout fires); the message is recorded as queued unless `accept` is false. */
+  | { hang: true; accept?: boolean };
 
 export interface Recorded {
   method: string;
@@ -34,6 +46,14 @@ export interface StoredMessage {
   message_time: string;
   message_type: string;
   error_code: string;
+  units?: number;
+}
+
+/** A reply to a GET of the message list, instead of the list (e.g. a 429). */
+export interface ListReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface FaultServer {
@@ -47,13 +67,36 @@ export interface FaultServer {
   fallback: (body: Record<string, unknown>) => Reply;
   /** Milliseconds to wait before answering each POST. */
   delayMs: number;
+  /**
+   * Milliseconds Plivo takes to queue a message whose answer is then lost (reset after accept,
+   * hang, `accept` with an error status): its record is stamped that long after the request came.
+   */
+  queueMs: number;
+  /** Records show in the list only this long after they were queued. */
+  listLagMs: number;
+  /** Plivo's clock minus this machine's: shifts `message_time` and the `Date` header. */
+  clockOffsetMs: number;
+  /** Replies for the next list GETs, in order; afterwards the list itself. */
+  scriptList(...replies: ListReply[]): void;
+  /** List GETs made so far. */
+  lists(): Recorded[];
   /** Forgets requests, messages and scripted replies: each test starts from a clean server. */
   reset(): void;
   close(): Promise<void>;
 }
 
+/** Plivo's record time: `2024-08-21 18:28:49.244000+00:00`. */
+export function plivoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '000+00:00');
+}
+
+const DEFAULT_QUEUE_MS = 100;
+
 export async function startFaultServer(): Promise<FaultServer> {
   const queue: Reply[] = [];
+  const listQueue: ListReply[] = [];
+  /** When each message the server queued shows in the list (records pushed by tests: at once). */
+  const visibleAt = new Map<string, number>();
   const sockets = new Set<Socket>();
   const state: FaultServer = {
     url: '',
@@ -63,11 +106,21 @@ export async function startFaultServer(): Promise<FaultServer> {
     script: (...replies) => queue.push(...replies),
     fallback: () => ({ status: 202 }),
     delayMs: 0,
+    queueMs: DEFAULT_QUEUE_MS,
+    listLagMs: 0,
+    clockOffsetMs: 0,
+    scriptList: (...replies) => listQueue.push(...replies),
+    lists: () => state.requests.filter((r) => r.method === 'GET' && /\/Message\/\?/.test(r.url)),
     reset: () => {
       state.requests.length = 0;
       state.messages.length = 0;
       queue.length = 0;
+      listQueue.length = 0;
+      visibleAt.clear();
       state.delayMs = 0;
+      state.queueMs = DEFAULT_QUEUE_MS;
+      state.listLagMs = 0;
+      state.clockOffsetMs = 0;
       state.fallback = () => ({ status: 202 });
     },
     close: async () => {
@@ -76,14 +129,27 @@ export async function startFaultServer(): Promise<FaultServer> {
     },
   };
 
-  const accept = (body: Record<string, unknown>): string[] => {
-    const destinations = String(body.dst ?? '').split('<').filter(Boolean);
-    const now = new Date().toISOString().replace('T', ' ').replace('Z', '000+00:00');
+  const accept = (body: Record<string, unknown>, only?: string[]): string[] => {
+    const destinations = String(body.dst ?? '').split('<').filter((d) => d !== '' && (only === undefined || only.includes(d)));
+    const now = Date.now();
     return destinations.map((to) => {
       const message_uuid = randomUUID();
-      state.messages.push({ message_uuid, to_number: to, from_number: String(body.src ?? ''), message_state: 'queued', message_time: now, message_type: String(body.type ?? 'sms'), error_code: '000' });
+      state.messages.push({ message_uuid, to_number: to, from_number: String(body.src ?? ''), message_state: 'queued', message_time: plivoTime(now + state.clockOffsetMs), message_type: String(body.type ?? 'sms'), error_code: '000' });
+      visibleAt.set(message_uuid, now + state.listLagMs);
       return message_uuid;
     });
+  };
+  /** Queues after `queueMs`, for replies whose answer is lost or wrong. */
+  const acceptLate = async (body: Record<string, unknown>, only?: string[]): Promise<string[]> => {
+    if (state.queueMs > 0) await new Promise((resolve) => setTimeout(resolve, state.queueMs));
+    return accept(body, only);
+  };
+  const listed = (url: URL): StoredMessage[] => {
+    const to = url.searchParams.get('to_number');
+    const now = Date.now();
+    const visible = state.messages.filter((m) => (!to || m.to_number === to) && (visibleAt.get(m.message_uuid) ?? 0) <= now);
+    // Newest first by message_time (records pushed by a test may come in any order).
+    return visible.map((m, i) => ({ m, i, t: Date.parse(m.message_time.replace(' ', 'T')) })).sort((a, b) => b.t - a.t || b.i - a.i).map((e) => e.m);
   };
 
   const server = http.createServer((req, res) => {
@@ -99,9 +165,10 @@ export async function startFaultServer(): Promise<FaultServer> {
       }
       state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw, json, at: Date.now() });
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const date = () => ({ date: new Date(Date.now() + state.clockOffsetMs).toUTCString() });
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         const text = typeof body === 'string' ? body : JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.writeHead(status, { 'content-type': 'application/json', ...date(), ...headers });
         res.end(text);
       };
       if (req.method === 'GET') {
@@ -110,10 +177,11 @@ export async function startFaultServer(): Promise<FaultServer> {
           const found = state.messages.find((m) => m.message_uuid === match[1]);
           return found ? send(200, { api_id: randomUUID(), ...found }) : send(404, { api_id: randomUUID(), error: 'not found' });
         }
-        const to = url.searchParams.get('to_number');
+        const scripted = /\/Message\/$/.test(url.pathname) ? listQueue.shift() : undefined;
+        if (scripted) return send(scripted.status, scripted.body ?? { api_id: randomUUID(), error: http.STATUS_CODES[scripted.status] ?? 'error' }, scripted.headers);
         const limit = Number(url.searchParams.get('limit') ?? 20);
         const offset = Number(url.searchParams.get('offset') ?? 0);
-        const all = state.messages.filter((m) => !to || m.to_number === to).reverse();
+        const all = listed(url);
         const objects = all.slice(offset, offset + limit);
         return send(200, {
           api_id: randomUUID(),
@@ -126,16 +194,17 @@ export async function startFaultServer(): Promise<FaultServer> {
       const delayMs = 'delayMs' in reply && reply.delayMs !== undefined ? reply.delayMs : state.delayMs;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if ('reset' in reply) {
-        if (reply.reset === 'after-accept') accept(body);
+        if (reply.reset === 'after-accept') await acceptLate(body);
         req.socket.destroy();
         return;
       }
       if ('hang' in reply) {
-        accept(body);
+        if (reply.accept !== false) await acceptLate(body);
         return;
       }
+      if (reply.accept) await acceptLate(body, Array.isArray(reply.accept) ? reply.accept : undefined);
       if (reply.raw !== undefined) {
-        res.writeHead(reply.status, reply.headers ?? { 'content-type': 'text/html' });
+        res.writeHead(reply.status, { ...date(), ...(reply.headers ?? { 'content-type': 'text/html' }) });
         res.end(reply.raw);
         return;
       }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { backoffMs, formatPlivoTime, parsePlivoTime, parseRetryAfter, PlivoClient, proxyFor } from '../../src/transport/client.js';
+import { backoffMs, formatPlivoTime, parseRetryAfter, PlivoClient, proxyFor } from '../../src/transport/client.js';
+import { recordTime } from '../../src/transport/evidence.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
 import { AUTH_ID, AUTH_TOKEN, runCli } from '../helpers/io.js';
 
@@ -32,9 +33,8 @@ describe('transport helpers', () => {
   it.each([
     ['2024-08-21 18:28:49.244057+05:30', '2024-08-21T12:58:49.244Z'],
     ['2024-08-21 18:28:49+00:00', '2024-08-21T18:28:49.000Z'],
-    ['2024-08-21 18:28:49', '2024-08-21T18:28:49.000Z'],
     ['2024-08-21T18:28:49.5-0700', '2024-08-22T01:28:49.500Z'],
-  ])('parses Plivo time %s', (raw, iso) => expect(parsePlivoTime(raw)?.toISOString()).toBe(iso));
+  ])('parses Plivo time %s', (raw, iso) => expect(new Date(recordTime(raw)!).toISOString()).toBe(iso));
 
   it('formats the list filter time', () => expect(formatPlivoTime(new Date('2024-08-21T18:28:49.123Z'))).toBe('2024-08-21 18:28:49'));
 
@@ -70,6 +70,10 @@ describe('PlivoClient against a local server', () => {
     ['500', { status: 500 }, 'unknown'],
     ['503 html', { status: 503, raw: '<html>down</html>' }, 'unknown'],
     ['reset', { reset: 'before-accept' }, 'unknown'],
+    ['202 with "message_uuid": []', { status: 202, body: { api_id: 'a', message: 'message(s) queued', message_uuid: [] } }, 'unknown'],
+    ['202 with an HTML body', { status: 202, raw: '<html>Accepted</html>' }, 'unknown'],
+    ['202 with malformed JSON', { status: 202, raw: '{"message_uuid": [' }, 'unknown'],
+    ['202 with fewer uuids than destinations', { status: 202, body: { api_id: 'a', message_uuid: [] , invalid_number: [] } }, 'unknown'],
   ])('one attempt answered %s is classified %s', async (_name, reply, kind) => {
     server.script(reply);
     const c = client();
@@ -77,19 +81,21 @@ describe('PlivoClient against a local server', () => {
     c.close();
   });
 
-  it('a refused connection is classified not-sent (safe to retry)', async () => {
-    const c = new PlivoClient({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl: 'http://127.0.0.1:1', version: 't' });
-    expect(await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).toMatchObject({ kind: 'not-sent', code: 'ECONNREFUSED' });
+  it("every answer's Date header narrows the client's view of Plivo's clock", async () => {
+    server.clockOffsetMs = -45_000;
+    const c = client();
+    await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' });
+    expect(c.clock.lo).toBeGreaterThanOrEqual(-46_500);
+    expect(c.clock.hi).toBeLessThanOrEqual(-43_500);
+    expect(c.clock.lo).toBeLessThanOrEqual(-45_000);
+    expect(c.clock.hi).toBeGreaterThanOrEqual(-45_000);
+    server.clockOffsetMs = 0;
     c.close();
   });
 
-  it('findMessagesSince ignores records older than the attempt', async () => {
-    server.messages.length = 0;
-    server.messages.push({ message_uuid: 'old', to_number: '14155550101', from_number: '14155550100', message_state: 'delivered', message_time: '2020-01-01 00:00:00+00:00', message_type: 'sms', error_code: '000' });
-    server.messages.push({ message_uuid: 'new', to_number: '14155550101', from_number: '14155550100', message_state: 'queued', message_time: new Date().toISOString().replace('T', ' ').replace('Z', '+00:00'), message_type: 'sms', error_code: '000' });
-    const c = client();
-    const found = await c.findMessagesSince('14155550101', new Date(Date.now() - 1000), { src: '14155550100', type: 'sms' });
-    expect(found.map((r) => r.message_uuid)).toEqual(['new']);
+  it('a refused connection is classified not-sent (safe to retry)', async () => {
+    const c = new PlivoClient({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl: 'http://127.0.0.1:1', version: 't' });
+    expect(await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).toMatchObject({ kind: 'not-sent', code: 'ECONNREFUSED' });
     c.close();
   });
 
