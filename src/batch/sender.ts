@@ -5,6 +5,7 @@
  */
 import type { BuiltMessage } from '../core/message.js';
 import type { PlivoClient, Attempt } from '../transport/client.js';
+import { describeUnknown } from '../transport/client.js';
 import type { Resolution } from './reconcile.js';
 import { describeProblems, prepareRow, unitsOf, type PreparedRow } from './row.js';
 import { bodyHash } from './hash.js';
@@ -434,7 +435,7 @@ async function sendRow(
         return finish({ ...base, status: 'failed', attempts, error }, { t: 'failed', row, error, attempts });
       }
       case 'unknown': {
-        const what = attempt.status !== undefined ? `Plivo answered with a server error (${attempt.status}): ${attempt.message}` : `the request failed after it was sent: ${attempt.message}`;
+        const what = describeUnknown(attempt);
         const check = ctx.journal ? '--resume with the journal looks it up' : "look for it in the Plivo console's message logs";
         const error = `${what}; it may have been queued, so it was not retried (check before re-sending: ${check})`;
         return finish({ ...base, status: 'unknown', attempts, error }, { t: 'unknown', row, error: what, attempts });

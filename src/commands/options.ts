@@ -1,4 +1,4 @@
-/** Flags shared by the send commands (cli-contract.md: one per API field, kebab-case). */
+/** Flags shared by the send commands: one per API field, in kebab-case (README: Commands). */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES, SETTING_RANGES, rangeProblem, type Range } from '../core/fields.js';
 
@@ -115,7 +115,8 @@ export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { tex
     .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
     .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
     .option('--wait [seconds]', 'single sends: wait until the message reaches a final state (default 60 s)', parseWait)
-    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30, at most 600)', parseTimeout);
+    .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30, at most 600)', parseTimeout)
+    .option('--settle <seconds>', "after a lost answer, how long Plivo's message list may lag behind (default: --timeout, at most 30; 10 for a single send)", rangedNumber('--settle', SETTING_RANGES.settle));
   addCommonOptions(cmd);
   cmd
     .option('--csv <path|->', 'batch mode: one message per CSV row (- reads stdin)')
@@ -125,7 +126,6 @@ export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { tex
     .option('--results <path>', 'batch mode: write one result per row (JSON Lines, or CSV for .csv)')
     .option('--journal <path>', 'batch mode: write-ahead journal that makes --resume safe')
     .option('--resume', 'batch mode: continue an interrupted batch from its --journal')
-    .option('--settle <seconds>', "batch mode: pause before looking up unknown rows in Plivo's message list (default: --timeout, at most 30)", rangedNumber('--settle', SETTING_RANGES.settle))
     .addOption(new Option('--encoding <name>', 'batch mode: character encoding of the CSV (default utf-8)').choices(CSV_ENCODINGS))
     .option('--delimiter <char>', 'batch mode: CSV field separator (default: detected from the header: , ; or tab)')
     .option('--skip-duplicates', 'batch mode: send a repeated (dst, text) pair only once; the repeats are reported invalid');
@@ -140,7 +140,6 @@ const BATCH_ONLY_FLAGS = [
   ['results', '--results'],
   ['journal', '--journal'],
   ['resume', '--resume'],
-  ['settle', '--settle'],
   ['encoding', '--encoding'],
   ['delimiter', '--delimiter'],
   ['skipDuplicates', '--skip-duplicates'],

@@ -98,7 +98,7 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
     const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
     try {
       const to = message.destinations.join(', ');
-      const { response, recovered } = await stopOnSignal(ctx, sendChecked(client, message, settings.src), (signal) =>
+      const { response, recovered } = await stopOnSignal(ctx, sendChecked(client, message, settings.src, { settleMs: settings.settle === undefined ? undefined : settings.settle * 1000, note: (line) => out.note(line) }), (signal) =>
         new InterruptedError(
           `Stopped by ${signal} while the request to ${to} was out: Plivo may or may not have queued the message.`,
           `Check Plivo's message logs for ${to} (or plivo-send status with its uuid) before sending it again.`,

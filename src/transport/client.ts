@@ -246,6 +246,17 @@ export function classifyNetworkError(error: RequestError): Extract<Attempt, { ki
   return { kind: 'unknown', code, message: `${code}: ${error.message}` };
 }
 
+/** What an attempt whose outcome is unknown ran into, for errors and batch results. */
+export function describeUnknown(result: Extract<Attempt, { kind: 'unknown' }>): string {
+  if (result.code === BAD_ANSWER) return `${result.message}: the answer does not say what was queued`;
+  if (result.status !== undefined) return `Plivo answered with a server error (${result.status}): ${result.message}`;
+  return `the request failed after it was sent: ${result.message}`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 /** Turns a final, unsuccessful attempt into the error the CLI reports. */
 export function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, attempts: number): Error {
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
@@ -266,11 +277,7 @@ export function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, att
       return new NetworkError(`Could not reach Plivo${tries}: ${result.message}`, 'failed', 'Nothing was sent. Check the network, PLIVO_API_URL and any proxy settings, then try again.');
     case 'unknown':
       return new NetworkError(
-        result.code === BAD_ANSWER
-          ? `${result.message}: the answer does not say what was queued`
-          : result.status
-            ? `Plivo answered with a server error (${result.status}): ${result.message}`
-            : `The request failed after it was sent: ${result.message}`,
+        capitalize(describeUnknown(result)),
         'unknown',
         'The message may or may not have been queued. Check before sending again.',
         { cause_code: result.code },

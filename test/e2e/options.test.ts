@@ -107,7 +107,6 @@ describe('a flag that cannot apply is refused, not ignored', () => {
     [['--rate', '5'], '--rate'],
     [['--concurrency', '2'], '--concurrency'],
     [['--resume'], '--resume'],
-    [['--settle', '1'], '--settle'],
     [['--encoding', 'latin1'], '--encoding'],
     [['--delimiter', ';'], '--delimiter'],
     [['--skip-duplicates'], '--skip-duplicates'],
