@@ -161,9 +161,13 @@ describe('batch send', () => {
     expect(out.code, out.stderr).toBe(0);
     const at = server.posts().map((p) => p.at).sort((a, b) => a - b);
     expect(at).toHaveLength(30);
+    // Starts are at least a second apart ten by ten; arrivals may lag their starts on a busy
+    // machine (a late first arrival brings it closer to the eleventh), so the windows measured
+    // here leave 300 ms for that. A limiter letting 2 × --rate through around a second's boundary
+    // would still put 11 or more in one of them.
     let max = 0;
     for (let i = 0, j = 0; j < at.length; j++) {
-      while (at[j]! - at[i]! >= 1000) i++;
+      while (at[j]! - at[i]! >= 700) i++;
       max = Math.max(max, j - i + 1);
     }
     expect(max).toBeLessThanOrEqual(10);
