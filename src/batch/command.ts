@@ -4,6 +4,7 @@
  * passes (runner.ts, sender.ts) everything they need.
  */
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,11 +25,11 @@ import { compileTemplate, type Template } from './template.js';
 import { describePlan, estimate, planJson, type Plan } from './plan.js';
 import { runDryRun, runPlanPass, type BatchInput } from './runner.js';
 import { JournalError, JournalWriter, loadJournal, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader, type LoadedJournal } from './journal.js';
-import { LineWriter, ResultsFile, resultObject, type RowResult } from './results.js';
+import { LineWriter, ResultsFile, resultObject, type ResultsFileOptions, type RowResult } from './results.js';
 import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from './limiter.js';
 import { startProgress, type Progress } from './progress.js';
 import { resumeCommand } from './resume.js';
-import { lockJournal, lockPathOf } from './lock.js';
+import { lockJournal, lockPathOf, type JournalLock } from './lock.js';
 import { fileIdentity, sameFile } from './file-identity.js';
 
 export const DEFAULT_RATE = 60;
@@ -187,7 +188,7 @@ async function send(run: BatchRun, credentials: Credentials, sandbox: boolean, s
       const who = lock.tookOver.pid === undefined ? 'a run' : `pid ${lock.tookOver.pid}`;
       out.warn(`Took over the lock file ${lock.shown} left by ${who}, which is no longer running (it crashed or was killed).`);
     }
-    return await sendLocked(run, credentials, sandbox, settings, header, journalPath, resultsPath);
+    return await sendLocked(run, credentials, sandbox, settings, header, journalPath, resultsPath, lock);
   } finally {
     await lock?.release();
   }
@@ -201,6 +202,7 @@ async function sendLocked(
   header: JournalHeader,
   journalPath: string | undefined,
   resultsPath: string | undefined,
+  lock: JournalLock | undefined,
 ): Promise<number> {
   const { ctx, out, flags } = run;
   let loaded: LoadedJournal | undefined;
@@ -238,15 +240,21 @@ async function sendLocked(
     }
 
     if (journalPath) journal = await openJournal(journalPath, flags.journal!, header, loaded);
+    // A new journal exists from here: lock it by its identity too, before any row is sent.
+    await lock?.lockFile();
     // A results file that cannot be written (disk full, a file size limit) must not pass for a
     // record: with a journal, the journal is the record and the batch goes on; without one, the
-    // results are the only record of what was sent, so no new row is taken.
+    // results are the only record of what was sent, so each row's line is written as soon as the
+    // row is done, and the first failure stops the batch before another row is taken.
     let sending = true;
     if (resultsPath !== undefined) {
-      results = openResults(resultsPath, flags.results!, (error) => {
-        if (!sending) return; // found by the last write: said after the summary
-        out.warn(`Could not write the results file ${flags.results!}: ${describeSystemError(error)}.${journal ? ' The journal keeps every outcome; the batch goes on.' : ' No new rows are sent.'}`);
-        if (!journal) run.halt.stop();
+      results = await openResults(run, resultsPath, [...(await runFiles(run, journalPath)), [lock?.filePath, "journal's lock file"]], {
+        eachRow: journal === undefined,
+        onFailure: (error) => {
+          if (!sending) return; // found by the last write: said after the summary
+          out.warn(`Could not write the results file ${flags.results!}: ${describeSystemError(error)}.${journal ? ' The journal keeps every outcome; the batch goes on.' : ' No new rows are sent.'}`);
+          if (!journal) run.halt.stop();
+        },
       });
     }
     client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
@@ -257,11 +265,7 @@ async function sendLocked(
       results?.write(r);
       stdout?.write(`${JSON.stringify(resultObject(r))}\n`);
     };
-    const ready = (): Promise<void> | undefined => {
-      const a = results?.ready();
-      const b = stdout?.ready();
-      return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b);
-    };
+    const ready = (): Promise<void> | undefined => stdout?.ready();
 
     const { runSendPass } = await import('./sender.js');
     const { resolveUnknowns } = await import('./reconcile.js');
@@ -303,7 +307,7 @@ async function sendLocked(
     progress?.stop();
     stdout?.flush();
     sending = false;
-    const resultsFailure = await results?.close();
+    const resultsFailure = results?.close();
     results = undefined;
 
     printSummary(run, summary, plan);
@@ -333,28 +337,41 @@ async function sendLocked(
   } finally {
     progress?.stop();
     client?.close();
-    await results?.close();
+    results?.close();
     await journal?.close();
     loaded?.index.close();
   }
 }
 
-/**
- * `--results` is opened for writing (truncated) before anything is sent: it must not be another
- * file of the run under another name (a symlink or hard link to the journal would destroy it).
- */
-async function checkResultsPath(run: BatchRun, resultsPath: string, journalPath: string | undefined): Promise<void> {
+/** Every file the run reads or writes besides `--results`, with what to call it. */
+type RunFiles = Array<[string | undefined, string]>;
+
+async function runFiles(run: BatchRun, journalPath: string | undefined): Promise<RunFiles> {
   const { ctx, flags } = run;
-  const others: Array<[string | undefined, string]> = [
+  const atFile = (value: string | undefined): string | undefined => (value?.startsWith('@') ? resolve(ctx.io.cwd, value.slice(1)) : undefined);
+  return [
     [journalPath, 'journal'],
     [journalPath && (await lockPathOf(journalPath)), "journal's lock file"],
     [run.batch.input.isStdin ? undefined : resolve(ctx.io.cwd, flags.csv!), 'CSV'],
+    [flags.config && resolve(ctx.io.cwd, flags.config), 'config file'],
+    [atFile(flags.template), '--template file'],
+    [atFile(flags.interactive), '--interactive file'],
+    [atFile(flags.location), '--location file'],
   ];
+}
+
+function wouldOverwrite(run: BatchRun, what: string): UsageError {
+  return new UsageError(`--results ${run.flags.results} would overwrite the ${what} (it is the same file under another name). Nothing was sent.`, 'Give --results a path of its own.');
+}
+
+/**
+ * `--results` is emptied before anything is sent: it must not be another file of the run under
+ * another name (a symlink, even a dangling one, or a hard link to the journal would destroy it).
+ */
+async function checkResultsPath(run: BatchRun, resultsPath: string, journalPath: string | undefined): Promise<void> {
   const results = await fileIdentity(resultsPath);
-  for (const [path, what] of others) {
-    if (path !== undefined && sameFile(results, await fileIdentity(path))) {
-      throw new UsageError(`--results ${flags.results} would overwrite the ${what} (it is the same file under another name). Nothing was sent.`, 'Give --results a path of its own.');
-    }
+  for (const [path, what] of await runFiles(run, journalPath)) {
+    if (path !== undefined && sameFile(results, await fileIdentity(path))) throw wouldOverwrite(run, what);
   }
 }
 
@@ -378,12 +395,26 @@ function checkJournalHeader(found: JournalHeader, expected: JournalHeader, sandb
   }
 }
 
-function openResults(path: string, given: string, onFailure: (error: Error) => void): ResultsFile {
+/**
+ * Opens `--results`, checking the file actually opened against the run's other files (now that the
+ * journal and its locks exist) before it is emptied: whatever raced with checkResultsPath.
+ */
+async function openResults(run: BatchRun, path: string, others: RunFiles, options: Omit<ResultsFileOptions, 'check'>): Promise<ResultsFile> {
+  const inodes = new Map<string, string>();
+  for (const [other, what] of others) {
+    const inode = other === undefined ? undefined : (await fileIdentity(other)).inode;
+    if (inode !== undefined) inodes.set(inode, what);
+  }
+  const check = (info: Stats): void => {
+    const what = inodes.get(`${info.dev}:${info.ino}`);
+    if (what !== undefined) throw wouldOverwrite(run, what);
+  };
   try {
-    return new ResultsFile(path, onFailure);
+    return ResultsFile.open(path, { ...options, check });
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot write the results file ${given}: ${code === 'ENOENT' ? 'its directory does not exist' : describeSystemError(error)}. Nothing was sent.`, 'Give --results a path in a directory you can write to.');
+    throw new UsageError(`Cannot write the results file ${run.flags.results}: ${code === 'ENOENT' ? 'its directory does not exist' : describeSystemError(error)}. Nothing was sent.`, 'Give --results a path in a directory you can write to.');
   }
 }
 
@@ -392,7 +423,7 @@ function reportResultsFailure(run: BatchRun, error: Error, summary: Summary): vo
   const { out, flags, type } = run;
   const message = `Could not write the results file ${flags.results!}: ${describeSystemError(error)}; it is incomplete.`;
   if (flags.journal === undefined) {
-    const hint = `There was no --journal, so the results were the only record: no new row was sent after the failure, and the summary above counts the ${plural(summary.sent, 'row')} sent. Check them in Plivo's message logs before sending any again, and use --journal next time.`;
+    const hint = `There was no --journal, so the results were the only record: no row was sent after the failed write (requests already on their way were finished), and the summary above counts the ${plural(summary.sent, 'row')} sent. Check them in Plivo's message logs before sending any again, and use --journal next time.`;
     out.error(new CliError(message, { exitCode: ExitCode.batchIncomplete, code: 'results_not_written', hint }), false);
     return;
   }

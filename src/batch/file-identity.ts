@@ -3,15 +3,18 @@
  * Path strings cannot tell (`j.jsonl`, `link.jsonl` and `../d/j.jsonl` may be one file), so locks
  * and overwrite checks compare identities.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export interface FileIdentity {
-  /** The real path; for a file that does not exist yet, its directory's real path and its name. */
+  /** The real path; for a file that does not exist yet, the real path it would be created at. */
   realPath: string;
   /** `dev:ino` of an existing file: the same for every hard link to it. */
   inode: string | undefined;
 }
+
+/** Symlinks followed before giving up, as Linux's own limit (ELOOP after 40). */
+const MAX_LINKS = 40;
 
 export async function fileIdentity(path: string): Promise<FileIdentity> {
   const absolute = resolve(path);
@@ -19,8 +22,23 @@ export async function fileIdentity(path: string): Promise<FileIdentity> {
     const [real, info] = await Promise.all([realpath(absolute), stat(absolute)]);
     return { realPath: real, inode: `${info.dev}:${info.ino}` };
   } catch {
-    return { realPath: await realDirectory(absolute), inode: undefined };
+    return { realPath: await danglingTarget(absolute), inode: undefined };
   }
+}
+
+/**
+ * Where a path that does not resolve would be created: a dangling symlink (`r.jsonl -> j.jsonl`
+ * before j.jsonl exists) creates its target when opened for writing, so it names that target.
+ */
+async function danglingTarget(absolute: string): Promise<string> {
+  let current = await realDirectory(absolute);
+  for (let links = 0; links < MAX_LINKS; links++) {
+    const target = await readlink(current).catch(() => undefined);
+    if (target === undefined) return current; // not a link (or nothing there): the path itself
+    // A relative target is relative to the link's own directory.
+    current = await realDirectory(resolve(dirname(current), target));
+  }
+  return current; // a symlink loop: opening it fails with ELOOP
 }
 
 async function realDirectory(absolute: string): Promise<string> {

@@ -6,11 +6,14 @@
  * pid that is no longer running: it is taken over, and the caller says so.
  *
  * The lock belongs to the file, not to the path: it is named from the journal's real path, so a
- * symlink to the journal finds the same lock; and a run also looks at the other live locks in that
- * directory, refusing when one guards a hard link to its journal (same device and inode). A hard
- * link in another directory is not seen: the README says so.
+ * symlink to the journal finds the same lock. A hard link has a real path of its own, so once the
+ * journal exists a second lock is taken, named by its device and inode, in a private directory of
+ * the user's (`$TMPDIR/plivo-send-<uid>/`): runs of one user on one machine meet there whatever
+ * directory their link is in. Runs of other users (or with another TMPDIR) do not; for them a run
+ * also looks at the other live locks in the journal's own directory, so a hard link there is seen.
  */
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describeSystemError } from '../errors.js';
 import { JournalError } from './journal.js';
@@ -22,7 +25,14 @@ export interface JournalLock {
   readonly shown: string;
   /** Set when a stale lock was taken over: the pid of the dead run that left it, if readable. */
   readonly tookOver: { pid: number | undefined } | undefined;
-  /** Removes the lock (once; never a lock another run holds by then). */
+  /** The lock named by the journal's device and inode, once taken. */
+  readonly filePath: string | undefined;
+  /**
+   * Takes the lock named by the journal's device and inode (done at once when the journal exists
+   * already): call it as soon as a new journal is created, before anything is sent.
+   */
+  lockFile(): Promise<void>;
+  /** Removes the locks (once; never a lock another run holds by then). */
   release(): Promise<void>;
 }
 
@@ -33,6 +43,8 @@ export interface LockOptions {
   pid?: number;
   /** Whether a pid is running (tests pass a fake). */
   isAlive?: (pid: number) => boolean;
+  /** Where the locks named by device and inode go (default: fileLockDirectory()). */
+  fileLocks?: string;
 }
 
 /** Whether a process with this pid exists (EPERM: it does, under another user). */
@@ -45,12 +57,35 @@ export function pidIsAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The user's directory of locks named by device and inode. Not $XDG_RUNTIME_DIR: a logout deletes
+ * it under a batch left running (nohup), and cron runs without it, so two runs would not meet.
+ */
+export function fileLockDirectory(): string {
+  return join(tmpdir(), `plivo-send-${process.getuid?.() ?? userInfo().username}`);
+}
+
 /** The lock file of a journal: beside its real path. */
 export async function lockPathOf(journalPath: string): Promise<string> {
   return `${(await fileIdentity(journalPath)).realPath}.lock`;
 }
 
-/** Takes `<journal's real path>.lock`, or throws a JournalError (exit 1) naming the pid that holds it. */
+/** A lock file taken: what `takeLock` returns. */
+interface HeldLock {
+  path: string;
+  tookOver: { pid: number | undefined } | undefined;
+  release(): Promise<void>;
+}
+
+const BESIDE_JOURNAL = 'A run holds the lock file beside its journal: give --journal a path in a directory you can write to.';
+const IN_TMPDIR = 'A run also locks its journal in the temporary directory: set TMPDIR to a directory you can write to.';
+
+type InUse = (holder: number, lockShown: string) => JournalError;
+
+/**
+ * Takes `<journal's real path>.lock` (and, when the journal exists, the lock named by its device
+ * and inode), or throws a JournalError (exit 1) naming the pid that holds it.
+ */
 export async function lockJournal(journalPath: string, options: LockOptions = {}): Promise<JournalLock> {
   const identity = await fileIdentity(journalPath);
   const path = `${identity.realPath}.lock`;
@@ -58,15 +93,76 @@ export async function lockJournal(journalPath: string, options: LockOptions = {}
   const shown = identity.realPath === journalPath ? `${journalShown}.lock` : path;
   const pid = options.pid ?? process.pid;
   const isAlive = options.isAlive ?? pidIsAlive;
-  const inUse = (holder: number, lockShown: string): JournalError =>
+  const inUse: InUse = (holder, lockShown) =>
     new JournalError(
       `The journal ${journalShown} is in use by another plivo-send run (pid ${holder}, lock file ${lockShown}). Nothing was sent.`,
       `Wait for that run to finish (or stop it with Ctrl-C), then resume. If pid ${holder} is not plivo-send, delete ${lockShown} and try again.`,
     );
+  const byPath = await takeLock(path, shown, pid, isAlive, inUse);
+  let byFile: HeldLock | undefined;
+  const lock: JournalLock = {
+    path,
+    shown,
+    tookOver: byPath.tookOver,
+    get filePath() {
+      return byFile?.path;
+    },
+    async lockFile() {
+      byFile ??= await takeFileLock(journalPath, options.fileLocks ?? fileLockDirectory(), pid, isAlive, inUse);
+    },
+    async release() {
+      await byFile?.release();
+      await byPath.release();
+    },
+  };
+  try {
+    // Checked after taking ours: two runs starting together on two links then both see the other
+    // and both stop, rather than both going on.
+    const other = await liveLockOnSameFile(identity, path, pid, isAlive);
+    if (other) throw inUse(other.pid, other.path);
+    if (identity.inode !== undefined) await lock.lockFile();
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return lock;
+}
+
+/** The lock named by the journal's device and inode, in the user's private lock directory. */
+async function takeFileLock(journalPath: string, directory: string, pid: number, isAlive: (pid: number) => boolean, inUse: InUse): Promise<HeldLock> {
+  const info = await stat(journalPath);
+  await ensurePrivateDirectory(directory);
+  const path = join(directory, `${info.dev}-${info.ino}.lock`);
+  return takeLock(path, path, pid, isAlive, inUse, IN_TMPDIR);
+}
+
+/** Creates `directory` (0700), or checks that the one there is the user's own and not writable by others. */
+async function ensurePrivateDirectory(directory: string): Promise<void> {
+  try {
+    await mkdir(directory, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new JournalError(`Cannot create the lock directory ${directory}: ${describeSystemError(error)}. Nothing was sent.`, IN_TMPDIR);
+    }
+  }
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no owners or modes to check
+  const info = await lstat(directory);
+  if (!info.isDirectory() || info.uid !== uid || (info.mode & 0o022) !== 0) {
+    // Another user could delete or plant locks in it, and so let two runs share a journal.
+    throw new JournalError(
+      `The lock directory ${directory} is not a private directory of yours (it must be a directory owned by uid ${uid} that no one else can write to). Nothing was sent.`,
+      `Remove ${directory} (or set TMPDIR to a directory of your own), then try again.`,
+    );
+  }
+}
+
+/** Creates the lock file `path` holding our pid, taking over the lock of a dead run. */
+async function takeLock(path: string, shown: string, pid: number, isAlive: (pid: number) => boolean, inUse: InUse, hint = BESIDE_JOURNAL): Promise<HeldLock> {
   let tookOver: { pid: number | undefined } | undefined;
   for (let tries = 0; ; tries++) {
     if (tries > 10) throw new JournalError(`Cannot take the lock file ${shown}: other runs keep taking it. Nothing was sent.`, 'Run one plivo-send per journal at a time.');
-    if (await tryCreate(path, pid, shown)) break;
+    if (await tryCreate(path, pid, shown, hint)) break;
     const holder = await readPid(path);
     if (holder === 'gone') continue; // released between our open and our read: try again
     if (typeof holder === 'number' && isAlive(holder)) throw inUse(holder, shown);
@@ -82,7 +178,7 @@ export async function lockJournal(journalPath: string, options: LockOptions = {}
       await rename(path, aside);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw lockError(shown, error);
+      throw lockError(shown, error, hint);
     }
     const moved = await readPid(aside);
     if (moved !== holder && moved !== 'gone') {
@@ -95,9 +191,8 @@ export async function lockJournal(journalPath: string, options: LockOptions = {}
     tookOver = { pid: holder };
   }
   let released = false;
-  const lock: JournalLock = {
+  return {
     path,
-    shown,
     tookOver,
     async release() {
       if (released) return;
@@ -105,14 +200,6 @@ export async function lockJournal(journalPath: string, options: LockOptions = {}
       if ((await readPid(path)) === pid) await unlink(path).catch(() => undefined);
     },
   };
-  // Checked after taking ours: two runs starting together on two links then both see the other
-  // and both stop, rather than both going on.
-  const other = await liveLockOnSameFile(identity, path, pid, isAlive);
-  if (other) {
-    await lock.release();
-    throw inUse(other.pid, other.path);
-  }
-  return lock;
 }
 
 /** A live lock, other than ours, in the journal's directory that guards a hard link to it. */
@@ -130,13 +217,13 @@ async function liveLockOnSameFile(identity: FileIdentity, ours: string, pid: num
   return undefined;
 }
 
-async function tryCreate(path: string, pid: number, shown: string): Promise<boolean> {
+async function tryCreate(path: string, pid: number, shown: string, hint: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw lockError(shown, error);
+    throw lockError(shown, error, hint);
   }
   try {
     await handle.writeFile(`${pid}\n`);
@@ -159,6 +246,6 @@ async function readPid(path: string): Promise<number | 'gone' | undefined> {
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function lockError(shown: string, error: unknown): JournalError {
-  return new JournalError(`Cannot create the lock file ${shown}: ${describeSystemError(error)}. Nothing was sent.`, 'A run holds the lock file beside its journal: give --journal a path in a directory you can write to.');
+function lockError(shown: string, error: unknown, hint: string): JournalError {
+  return new JournalError(`Cannot create the lock file ${shown}: ${describeSystemError(error)}. Nothing was sent.`, hint);
 }

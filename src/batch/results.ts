@@ -4,8 +4,7 @@
  * row number holds the early finishers until every row before them is done; the dispatcher stops
  * taking rows when the buffer runs `maxAhead` rows ahead, so memory stays bounded.
  */
-import { createWriteStream, fchmodSync, fstatSync, openSync, type WriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, writeSync, type Stats } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import type { OutStream } from '../io.js';
 
@@ -115,59 +114,102 @@ export class LineWriter {
 
 /** How long a result line may wait in the buffer: a file that cannot be written is found soon. */
 const FLUSH_EVERY_MS = 1000;
+const FLUSH_BYTES = 1 << 16;
+
+export interface ResultsFileOptions {
+  /**
+   * Checks what the path turned out to be, before anything in it is changed; throws to refuse it
+   * (a hard link or symlink to another file of the run).
+   */
+  check?: (info: Stats) => void;
+  /**
+   * Writes each row's line at once instead of batching: without a journal the results are the
+   * only record, and a failed write must stop the batch before its next row is sent.
+   */
+  eachRow?: boolean;
+  /** Told once about the first write that fails. */
+  onFailure?: (error: Error) => void;
+}
 
 /**
- * A `--results` file (0600: it holds phone numbers): JSON Lines, or CSV for `.csv`. A write that
- * fails (disk full, a file size limit) is reported once to `onFailure` and by `close`; the lines
- * after it are dropped.
+ * A `--results` file (0600: it holds phone numbers): JSON Lines, or CSV for `.csv`. Writes are
+ * synchronous, so a failure (disk full, a file size limit) is known when `write` returns; it is
+ * reported once to `onFailure` and by `close`, and the lines after it are dropped.
  */
 export class ResultsFile {
-  private readonly stream: WriteStream;
-  private readonly writer: LineWriter;
   private readonly csv: boolean;
+  private readonly eachRow: boolean;
+  private readonly onFailure: (error: Error) => void;
+  private buffer = '';
   private failure: Error | undefined;
   private flushedAt = Date.now();
-  private closing: Promise<Error | undefined> | undefined;
+  private open = true;
 
-  /** Opens the file at once, so that a bad path fails before anything is sent. */
-  constructor(
+  private constructor(
     path: string,
-    private readonly onFailure: (error: Error) => void = () => undefined,
+    private readonly fd: number,
+    options: ResultsFileOptions,
   ) {
     this.csv = path.toLowerCase().endsWith('.csv');
-    const fd = openSync(path, 'w', 0o600);
-    // open() keeps the mode of a file that exists; a device (/dev/stdout) is left alone.
-    if (fstatSync(fd).isFile()) fchmodSync(fd, 0o600);
-    this.stream = createWriteStream(path, { fd, highWaterMark: 1 << 16 });
-    this.stream.on('error', (error) => this.fail(error));
-    this.writer = new LineWriter(this.stream);
-    if (this.csv) this.writer.write(csvHeaderLine());
+    this.eachRow = options.eachRow === true;
+    this.onFailure = options.onFailure ?? (() => undefined);
+    if (this.csv) this.buffer = csvHeaderLine();
+  }
+
+  /**
+   * Opens `path` at once, so that a bad path fails before anything is sent: without truncating
+   * it, lets `check` refuse what it is, and only then makes it 0600 and empty. A file refused (or
+   * one whose mode we may not change) keeps its contents.
+   */
+  static open(path: string, options: ResultsFileOptions = {}): ResultsFile {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    try {
+      const info = fstatSync(fd);
+      options.check?.(info);
+      // open() keeps the mode of a file that exists; a device (/dev/stdout) is left alone.
+      if (info.isFile()) {
+        fchmodSync(fd, 0o600);
+        ftruncateSync(fd, 0);
+      }
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return new ResultsFile(path, fd, options);
   }
 
   write(r: RowResult): void {
-    this.writer.write(this.csv ? resultCsvLine(r) : `${JSON.stringify(resultObject(r))}\n`);
+    if (this.failure || !this.open) return;
+    this.buffer += this.csv ? resultCsvLine(r) : `${JSON.stringify(resultObject(r))}\n`;
     const now = Date.now();
-    if (now - this.flushedAt >= FLUSH_EVERY_MS) {
+    if (this.eachRow || this.buffer.length >= FLUSH_BYTES || now - this.flushedAt >= FLUSH_EVERY_MS) {
       this.flushedAt = now;
-      this.writer.flush();
+      this.flush();
     }
   }
 
-  ready(): Promise<void> | undefined {
-    return this.writer.ready();
-  }
-
-  /** Writes what is left and closes the file; resolves to the first write error, if any. */
-  close(): Promise<Error | undefined> {
-    this.closing ??= this.end();
-    return this.closing;
-  }
-
-  private async end(): Promise<Error | undefined> {
-    this.writer.flush();
-    this.stream.end();
-    await finished(this.stream).catch((error: Error) => this.fail(error));
+  /** Writes what is left and closes the file; returns the first write error, if any. */
+  close(): Error | undefined {
+    if (!this.open) return this.failure;
+    this.flush();
+    this.open = false;
+    try {
+      closeSync(this.fd);
+    } catch (error) {
+      this.fail(error as Error);
+    }
     return this.failure;
+  }
+
+  private flush(): void {
+    if (this.buffer === '' || this.failure) return;
+    const bytes = Buffer.from(this.buffer);
+    this.buffer = '';
+    try {
+      for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
+    } catch (error) {
+      this.fail(error as Error);
+    }
   }
 
   private fail(error: Error): void {

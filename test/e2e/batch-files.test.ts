@@ -1,13 +1,15 @@
 /**
  * End to end, with the built binary: the files of a batch. The journal's lock holds whatever name
- * the journal is reached by (symlink, hard link); --results never overwrites another file of the
- * run; results that cannot be written are reported, never passed off as written; a resume can
- * write them again from the journal; a journal that cannot be written is refused before sending.
+ * the journal is reached by (symlink, hard link, in any directory); --results never overwrites
+ * another file of the run (not through a dangling symlink either); results that cannot be written
+ * are reported, never passed off as written; a resume can write them again from the journal; a
+ * journal that cannot be written is refused before sending.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { startHoldServer } from '../helpers/hold-server.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { BIN, cleanEnv, runBin, startBin, type Spawned, type SpawnOptions } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from '../batch/harness.js';
@@ -23,8 +25,18 @@ afterAll(() => server.close());
 beforeEach(() => {
   server.reset();
   dir = tempDir();
-  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
+  // A TMPDIR of the test's own, like /tmp (anyone may create in it): the runs lock journals there.
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  chmodSync(tmp, 0o1777);
+  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url, TMPDIR: tmp });
 });
+
+/** The locks named by device and inode that runs as this user left in the test's TMPDIR. */
+const fileLocks = () => {
+  const locks = join(dir, 'tmp', `plivo-send-${process.getuid?.() ?? ''}`);
+  return existsSync(locks) ? readdirSync(locks) : [];
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const postsTo = (dst: string) => server.posts().filter((p) => (p.json as { dst: string }).dst === dst);
@@ -70,25 +82,43 @@ function expectEachRowSentOnce(rows: number): void {
 }
 
 describe('the journal lock holds the file, whatever its name', () => {
-  for (const kind of ['symlink', 'hard link'] as const) {
-    it(`a --resume through a ${kind} to a journal in use is refused (exit 1) and sends nothing`, async () => {
-      const ROWS = 12;
-      server.delayMs = 300;
-      const args = batchArgs(ROWS, ['--concurrency', '2']);
-      const first = startBin([...args, '--journal', 'j.jsonl'], { env, cwd: dir, timeoutMs: 60_000 });
-      await until(() => server.posts().length >= 2, 'the first run to send');
-      if (kind === 'symlink') symlinkSync(join(dir, 'j.jsonl'), join(dir, 'link.jsonl'));
-      else linkSync(join(dir, 'j.jsonl'), join(dir, 'link.jsonl'));
+  const links = {
+    symlink: { make: symlinkSync, at: 'link.jsonl', lockFile: /lock file .*j\.jsonl\.lock\)/ },
+    'hard link': { make: linkSync, at: 'link.jsonl', lockFile: /lock file .*j\.jsonl\.lock\)/ },
+    'hard link in another directory': { make: linkSync, at: 'elsewhere/link.jsonl', lockFile: /lock file .*plivo-send-\d+\/\d+-\d+\.lock\)/ },
+  };
+  for (const [kind, { make, at, lockFile }] of Object.entries(links)) {
+    it(`a --resume through a ${kind} to a journal in use is refused (exit 1), sends nothing, and the first run sends each row once`, async () => {
+      const ROWS = 6;
+      // The first run's requests stay unanswered until the second run is over: it is mid-batch,
+      // holding its locks, whenever the second one looks.
+      const hold = await startHoldServer();
+      try {
+        const holdEnv = { ...env, PLIVO_API_URL: hold.url };
+        const args = batchArgs(ROWS, ['--concurrency', '2', '--timeout', '120']);
+        const first = startBin([...args, '--journal', 'j.jsonl'], { env: holdEnv, cwd: dir, timeoutMs: 120_000 });
+        await until(() => hold.posts.length >= 1 || first.child.exitCode !== null, 'the first run to send');
+        mkdirSync(join(dir, 'elsewhere'));
+        make(join(dir, 'j.jsonl'), join(dir, at));
 
-      const second = await bin([...args, '--journal', 'link.jsonl', '--resume']);
-      expect(second.code, second.stderr).toBe(1);
-      expect(second.stderr).toMatch(/The journal link\.jsonl is in use by another plivo-send run \(pid \d+, lock file .*j\.jsonl\.lock\)\. Nothing was sent\./);
-      const done = await first.done;
-      expect(done.code, done.stderr).toBe(0);
-      expectEachRowSentOnce(ROWS);
-      expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
-      expect(existsSync(join(dir, 'link.jsonl.lock'))).toBe(false);
-    }, 90_000);
+        const second = await bin([...args, '--journal', at, '--resume'], { env: holdEnv });
+        expect(second.code, second.stderr).toBe(1);
+        expect(second.stderr).toContain(`The journal ${at} is in use by another plivo-send run (pid ${first.child.pid}, `);
+        expect(second.stderr).toMatch(lockFile);
+        expect(second.stderr).toContain('Nothing was sent.');
+        expect(hold.posts.length).toBeLessThanOrEqual(2);
+
+        hold.release();
+        const done = await first.done;
+        expect(done.code, done.stderr).toBe(0);
+        expect(hold.posts.sort()).toEqual(Array.from({ length: ROWS }, (_, i) => dstOf(i + 1)).sort());
+        expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+        expect(existsSync(join(dir, `${at}.lock`))).toBe(false);
+        expect(fileLocks()).toEqual([]);
+      } finally {
+        await hold.close();
+      }
+    }, 150_000);
   }
 });
 
@@ -116,6 +146,75 @@ describe('--results never overwrites another file of the run', () => {
       expect(server.requests).toHaveLength(0);
     });
   }
+
+  it('a --results that is a dangling symlink to the new journal is refused, and the journal is not created through it', async () => {
+    symlinkSync('j.jsonl', join(dir, 'r.jsonl'));
+    const out = await bin(batchArgs(3, ['--journal', 'j.jsonl', '--results', 'r.jsonl']));
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain('--results r.jsonl would overwrite the journal (it is the same file under another name). Nothing was sent.');
+    expect(existsSync(join(dir, 'j.jsonl'))).toBe(false);
+    expect(lstatSync(join(dir, 'r.jsonl')).isSymbolicLink()).toBe(true);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a --results reaching the journal’s lock file through a chain of dangling relative symlinks in another directory is refused', async () => {
+    mkdirSync(join(dir, 'out'));
+    // out/r.jsonl -> r2.jsonl (out/r2.jsonl) -> ../j.jsonl.lock: each target relative to its link's directory.
+    symlinkSync('r2.jsonl', join(dir, 'out', 'r.jsonl'));
+    symlinkSync('../j.jsonl.lock', join(dir, 'out', 'r2.jsonl'));
+    const out = await bin(batchArgs(3, ['--journal', 'j.jsonl', '--results', 'out/r.jsonl']));
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain("--results out/r.jsonl would overwrite the journal's lock file");
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a --results naming the lock a resume takes on the journal file itself is refused when opened, and the lock keeps its pid', async () => {
+    const args = batchArgs(3, ['--journal', 'j.jsonl']);
+    expect((await bin(args)).code).toBe(0);
+    server.reset();
+    const journal = statSync(join(dir, 'j.jsonl'));
+    const lock = join(dir, 'tmp', `plivo-send-${process.getuid?.() ?? ''}`, `${journal.dev}-${journal.ino}.lock`);
+    const out = await bin([...args, '--resume', '--results', lock]);
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain(`--results ${lock} would overwrite the journal's lock file`);
+    expect(server.requests).toHaveLength(0);
+    expect(fileLocks()).toEqual([]);
+  });
+
+  it('a --results that is the --config file or a --template @file under another name is refused, both left intact', async () => {
+    writeFileSync(join(dir, 'plivo.json'), JSON.stringify({ src: '14155550100' }));
+    copyFileSync(join(import.meta.dirname, '../../examples/template.json'), join(dir, 'template.json'));
+    linkSync(join(dir, 'plivo.json'), join(dir, 'to-config.jsonl'));
+    symlinkSync('template.json', join(dir, 'to-template.jsonl'));
+    const csv = writeCsv(dir, 'people.csv', peopleCsv(2));
+    const args = ['whatsapp', '--csv', csv, '--config', 'plivo.json', '--template', '@template.json', '--yes'];
+
+    const overConfig = await bin([...args, '--results', 'to-config.jsonl']);
+    expect(overConfig.code, overConfig.stderr).toBe(1);
+    expect(overConfig.stderr).toContain('--results to-config.jsonl would overwrite the config file');
+    const overTemplate = await bin([...args, '--results', 'to-template.jsonl']);
+    expect(overTemplate.code, overTemplate.stderr).toBe(1);
+    expect(overTemplate.stderr).toContain('--results to-template.jsonl would overwrite the --template file');
+
+    expect(JSON.parse(readFileSync(join(dir, 'plivo.json'), 'utf8'))).toEqual({ src: '14155550100' });
+    expect(readFileSync(join(dir, 'template.json'), 'utf8')).toBe(readFileSync(join(import.meta.dirname, '../../examples/template.json'), 'utf8'));
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a results file whose mode cannot be changed (owned by another user) is refused with its contents intact', async () => {
+    // Written by root and writable by all: the run (as nobody) may write it but not chmod it.
+    writeFileSync(join(dir, 'out.jsonl'), 'earlier results\n');
+    chmodSync(join(dir, 'out.jsonl'), 0o666);
+    chownSync(join(dir, 'out.jsonl'), 0, 0);
+    chmodSync(dir, 0o777);
+    chmodSync(env.HOME!, 0o777);
+    const out = await bin(batchArgs(2, ['--results', 'out.jsonl']), { uid: 65534, gid: 65534 });
+    expect(out.code, out.stderr).toBe(1);
+    expect(out.stderr).toContain('Cannot write the results file out.jsonl: operation not permitted (EPERM). Nothing was sent.');
+    expect(readFileSync(join(dir, 'out.jsonl'), 'utf8')).toBe('earlier results\n');
+    expect(server.requests).toHaveLength(0);
+  });
 
   it('an existing results file is made 0600, like a new one (it holds phone numbers)', async () => {
     writeFileSync(join(dir, 'out.jsonl'), 'old\n', { mode: 0o644 });
@@ -149,14 +248,17 @@ describe('results that cannot be written', () => {
     for (const r of results) expect(r.message_uuid).toEqual(server.messages.filter((m) => m.to_number === r.dst).map((m) => m.message_uuid));
   });
 
-  it('without a journal: no new rows are taken once a write fails (the results were the only record), exit 6', async () => {
+  it('without a journal: each row\'s line is written at once, and no row is sent after the first line that could not be written, exit 6', async () => {
     const ROWS = 40;
-    // 5 requests/s: the results are flushed every second, long before the last row.
-    const out = await bin(batchArgs(ROWS, ['--rate', '5', '--results', '/dev/full']));
+    // One request at a time. Row 1's line fails as soon as row 1 is answered (lines used to wait
+    // up to a second in a buffer, while every row was sent); row 2's request may have started in
+    // that same moment, as row 1's answer frees its request slot; no row after it is sent.
+    const out = await bin(batchArgs(ROWS, ['--concurrency', '1', '--results', '/dev/full']));
     expect(out.code, out.stderr).toBe(6);
     expect(out.stderr).toContain('Could not write the results file /dev/full: no space left on device (ENOSPC). No new rows are sent.');
-    expect(out.stderr).toContain('There was no --journal, so the results were the only record');
-    expect(server.posts().length).toBeLessThan(ROWS);
+    expect(out.stderr).toContain('There was no --journal, so the results were the only record: no row was sent after the failed write (requests already on their way were finished)');
+    const sent = server.posts().map((p) => (p.json as { dst: string }).dst);
+    expect(sent).toEqual([dstOf(1), dstOf(2)].slice(0, Math.max(1, sent.length)));
   });
 
   it('a file size limit (ulimit -f: EFBIG) is reported the same way, not by dying of SIGXFSZ', async () => {
