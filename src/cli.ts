@@ -44,9 +44,8 @@ const STOP_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 export async function main(): Promise<void> {
   // `plivo-send … | head`: a closed pipe drops the rest of the output; the command itself (a
   // send, a batch and its journal) runs to its end rather than dying mid-request.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-  });
+  // A terminal that hung up (EIO) is the same: what the command still writes is lost, nothing else.
+  dropWritesWhenClosed(process.stdout);
   // stdin and stderr are built by Node on first access (a stream each): most runs never touch
   // stdin, and stderr only on errors, so both are reached lazily; isatty() answers without them.
   const stderrIsTTY = await isTerminal(2);
@@ -54,7 +53,7 @@ export async function main(): Promise<void> {
     stdout: process.stdout,
     // On a terminal the real stream (the spinner moves the cursor with it); otherwise a stand-in
     // that builds it on the first write.
-    stderr: stderrIsTTY ? process.stderr : { write: (chunk: string) => process.stderr.write(chunk), isTTY: false },
+    stderr: stderrIsTTY ? dropWritesWhenClosed(process.stderr) : { write: (chunk: string) => stderr().write(chunk), isTTY: false },
     get stdin() {
       return process.stdin;
     },
@@ -72,9 +71,46 @@ export async function main(): Promise<void> {
   };
   const code = await run(process.argv.slice(2), { io, version: VERSION });
   process.exitCode = code;
+  if (code === ExitCode.hangup && onCharacterDevice()) {
+    // The terminal is gone: Node's exit would restore its settings, fail on it and abort. A
+    // program whose terminal hung up dies of SIGHUP, which the shell reports as 129 all the same.
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+    return;
+  }
   // Stopped by a signal: what is left (a request whose answer no longer matters, kept-alive
   // sockets) must not hold the process. stdout and stderr are synchronous for files and pipes.
   if (code === ExitCode.interrupted || code === ExitCode.terminated || code === ExitCode.hangup) process.exit(code);
+}
+
+const CLOSED_OUTPUT = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
+
+function dropWritesWhenClosed<T extends NodeJS.WriteStream>(stream: T): T {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (!CLOSED_OUTPUT.has(error.code ?? '')) throw error;
+  });
+  return stream;
+}
+
+let stderrStream: NodeJS.WriteStream | undefined;
+/** process.stderr, built on first use (and then guarded like stdout). */
+function stderr(): NodeJS.WriteStream {
+  stderrStream ??= dropWritesWhenClosed(process.stderr);
+  return stderrStream;
+}
+
+/**
+ * Whether stdin, stdout or stderr is a character device. Asked once the terminal hung up, when
+ * isatty() already answers false for it; /dev/null counts too, which does no harm here.
+ */
+function onCharacterDevice(): boolean {
+  return [0, 1, 2].some((fd) => {
+    try {
+      return fstatSync(fd).isCharacterDevice();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A terminal is a character device: only then is node:tty (which loads node:net) worth loading. */

@@ -5,10 +5,10 @@
  * code naming the signal. The resume then sends every row exactly once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
-import { cleanEnv, runBin, startBin, type Started } from '../helpers/spawn.js';
+import { BIN, cleanEnv, runBin, startBin, type Started } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from '../batch/harness.js';
 
 let server: FaultServer;
@@ -136,4 +136,45 @@ describe('a single send stopped by a signal', () => {
     expect(out.stderr).toContain(`Stopped by SIGINT while waiting: the message was queued (${uuid})`);
     expect(out.stderr).toContain(`plivo-send status ${uuid} --wait`);
   }, 30_000);
+});
+
+describe('a batch whose terminal hangs up', () => {
+  // A real hangup, not `kill -HUP`: the terminal goes away, so every later write to it fails (EIO)
+  // and Node cannot restore its settings at exit. python3's pty module plays the terminal.
+  const DRIVER = `
+import os, pty, sys, time, json
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+seen, deadline = b'', time.time() + 20
+while b'/40 rows' not in seen and time.time() < deadline:
+    try:
+        seen += os.read(fd, 4096)
+    except OSError:
+        break
+os.close(fd)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'code': os.WEXITSTATUS(status) if os.WIFEXITED(status) else None, 'signal': os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}))
+`;
+
+  it('still finishes its clean-up: a result for every row, no lock left, and the resume sends each row once', async () => {
+    const { dir, env, args } = setUp();
+    server.delayMs = 300;
+    const driver = join(dir, 'hangup.py');
+    writeFileSync(driver, DRIVER);
+    const { spawn } = await import('node:child_process');
+    const status = await new Promise<{ code: number | null; signal: number | null }>((resolve, reject) => {
+      const child = spawn('python3', [driver, process.execPath, BIN, ...args, '--results', 'first.jsonl'], { env, cwd: dir });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(JSON.parse(stdout) as { code: number | null; signal: number | null }));
+    });
+    // Dead of SIGHUP (1), as a program whose terminal hung up is; the shell reports 129 either way.
+    expect(status.code === 129 || status.signal === 1, JSON.stringify(status)).toBe(true);
+    expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
+    expect(jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'))).toHaveLength(ROWS);
+    expect(server.posts().length).toBeLessThan(ROWS);
+    await resumeAndCheck(dir, env, args);
+  }, 60_000);
 });
