@@ -96,6 +96,7 @@ export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOp
   }
   const sender = senderProblem(defaults, seen);
   if (sender) problems.push(sender);
+  if (problems.length === 0) problems.push(...defaultProblems(defaults, seen, template !== undefined || textIndex >= 0));
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -150,6 +151,32 @@ function senderProblem(defaults: MessageOptions, columns: ReadonlyMap<string, nu
   if (given(defaults.src) || given(defaults.powerpackUuid) || columns.has('src') || columns.has('powerpack_uuid')) return undefined;
   return { field: 'src', message: "no sender: pass --src <number or sender ID> or --powerpack-uuid <uuid>, set src in .plivorc, or add a 'src' or 'powerpack_uuid' column" };
 }
+
+/**
+ * Problems of the defaults (flags, config) that no row can fix: a bad value of a field no column
+ * sets (`--src 'My Shop'`, `--url ftp://x`) would make every row invalid, so the run stops up front
+ * instead. The defaults are built once with a stand-in destination (and text, when rows give it);
+ * a problem counts only for fields no column of the CSV can set.
+ */
+function defaultProblems(defaults: MessageOptions, columns: ReadonlyMap<string, number>, textFromRows: boolean): Problem[] {
+  const probe = buildMessage({ ...defaults, dst: [STAND_IN_DST], text: textFromRows ? 'x' : defaults.text });
+  if (probe.ok) return [];
+  // Fields a row can set, besides its own column: the other of a group (either sender; for
+  // WhatsApp any kind of content, e.g. a template column where the defaults have no text).
+  const settable = (field: string): boolean => field === 'dst' || columns.has(field) || (field === 'text' && textFromRows);
+  const groups = [SENDERS, ...(defaults.type === 'whatsapp' ? [WHATSAPP_CONTENT] : [MEDIA])];
+  return probe.problems.filter((p) => {
+    const key = p.field.split(/[.[]/)[0]!;
+    return !settable(key) && !groups.some((group) => group.includes(key) && group.some(settable));
+  });
+}
+
+const SENDERS = ['src', 'powerpack_uuid'];
+const MEDIA = ['media_urls', 'media_ids'];
+const WHATSAPP_CONTENT = ['text', 'media_urls', 'template', 'interactive', 'location'];
+
+/** A destination for checking the defaults alone (rows bring their own). */
+const STAND_IN_DST = '14155550199';
 
 function describeHeader(header: readonly string[]): string {
   const shown = header.slice(0, 12).map((h) => (h === '' ? '(blank)' : h));

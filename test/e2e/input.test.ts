@@ -132,6 +132,22 @@ describe('batch problems no row can fix stop the run up front (exit 1, nothing s
     expect(server.requests).toHaveLength(0);
   });
 
+  it('a default no column can override (--src, --url, an MMS without media) stops the run; a column that can is left to the rows', async () => {
+    const people = csvFile('dst,name\n14155550101,Ada\n14155550102,Bo\n');
+    let out = await runBin(['sms', '--csv', people, '--text', 'Hi {{name}}', '--src', 'My Shop', '--url', 'ftp://x', '--yes'], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/src: 'My Shop' may hold only letters/);
+    expect(out.stderr).toMatch(/url: must be an absolute http/);
+    out = await runBin(['mms', '--csv', people, '--text', 'Hi {{name}}', '--src', '14155550100', '--yes'], { env });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/media_urls: MMS needs at least one attachment/);
+    expect(server.requests).toHaveLength(0);
+    // A src column may give each row a valid sender: the bad default only fails rows without one.
+    out = await runBin(['sms', '--csv', csvFile('dst,name,src\n14155550101,Ada,Shop\n14155550102,Bo,\n'), '--text', 'Hi {{name}}', '--src', 'My Shop', '--yes'], { env });
+    expect(out.code).toBe(6);
+    expect(bodies()).toEqual([expect.objectContaining({ src: 'Shop', dst: '14155550101' })]);
+  });
+
   it('the same in a dry run: exit 1, not one invalid row each and exit 6', async () => {
     const out = await runBin(['sms', '--csv', csvFile('dst,name\n14155550101,Ada\n'), '--text', 'Hi {{Name}}', '--src', '14155550100', '--dry-run', '--json'], { env });
     expect(out.code).toBe(1);
