@@ -53,7 +53,7 @@ export async function main(): Promise<void> {
     stdout: process.stdout,
     // On a terminal the real stream (the spinner moves the cursor with it); otherwise a stand-in
     // that builds it on the first write.
-    stderr: stderrIsTTY ? dropWritesWhenClosed(process.stderr) : { write: (chunk: string) => stderr().write(chunk), isTTY: false },
+    stderr: stderrIsTTY ? stderr() : { write: (chunk: string) => stderr().write(chunk), isTTY: false },
     get stdin() {
       return process.stdin;
     },
@@ -79,8 +79,12 @@ export async function main(): Promise<void> {
     return;
   }
   // Stopped by a signal: what is left (a request whose answer no longer matters, kept-alive
-  // sockets) must not hold the process. stdout and stderr are synchronous for files and pipes.
-  if (code === ExitCode.interrupted || code === ExitCode.terminated || code === ExitCode.hangup) process.exit(code);
+  // sockets) must not hold the process, once what was written has left (pipes are asynchronous
+  // on some systems).
+  if (code === ExitCode.interrupted || code === ExitCode.terminated || code === ExitCode.hangup) {
+    await Promise.all([flushed(process.stdout), stderrStream ? flushed(stderrStream) : undefined]);
+    process.exit(code);
+  }
 }
 
 const CLOSED_OUTPUT = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
@@ -97,6 +101,18 @@ let stderrStream: NodeJS.WriteStream | undefined;
 function stderr(): NodeJS.WriteStream {
   stderrStream ??= dropWritesWhenClosed(process.stderr);
   return stderrStream;
+}
+
+/** Resolves once `stream` has handed everything written so far to the system (at most 2 s). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    stream.write('', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**

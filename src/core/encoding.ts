@@ -1,6 +1,6 @@
 /**
- * SMS encoding and segment counting (GSM 03.38 / 3GPP TS 23.038 as Plivo applies it; the rules
- * and their traps are in sms-encoding.md). Pure functions: the text is counted exactly as it will
+ * SMS encoding and segment counting (GSM 03.38 / 3GPP TS 23.038 as Plivo applies it; README's
+ * `segments` section states the rules). Pure functions: the text is counted exactly as it will
  * be sent — never normalised, no national language shift tables.
  */
 

@@ -11,7 +11,7 @@ import {
   UCS2_MAX_UNITS,
 } from '../../src/core/encoding.js';
 
-// The tables of sms-encoding.md §1, typed in again from the doc (not imported from the code under test).
+// The GSM 03.38 tables (3GPP TS 23.038 §6.2.1), typed in again (not imported from the code under test).
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const BASIC_CODES = [
   0x0040, 0x00a3, 0x0024, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, 0x00f2, 0x00c7, 0x000a, 0x00d8, 0x00f8, 0x000d, 0x00c5, 0x00e5,
@@ -94,7 +94,7 @@ describe('the GSM-7 tables', () => {
 });
 
 describe('countSegments', () => {
-  // sms-encoding.md §5.
+  // Worked examples: how carriers bill each kind of text.
   it.each([
     ['Hello', 'Hello', 'GSM-7', 1, 5],
     ['€ is 2 septets', 'Price: 5€', 'GSM-7', 1, 10],
@@ -113,7 +113,7 @@ describe('countSegments', () => {
     expect(countSegments(text)).toMatchObject({ encoding, segments, length });
   });
 
-  // sms-encoding.md §6: bugs public counters have shipped.
+  // Bugs public segment counters have shipped.
   it.each([
     ['extension characters are 2 septets', '{}[]', 'GSM-7', 1, 8, 4],
     ['an extension character in UCS-2 is 1 code unit', '{}[]Ж', 'UCS-2', 1, 5, 5],
@@ -349,7 +349,7 @@ describe('look-alike replacement', () => {
 describe('agreement with sms-segments-calculator (Twilio)', () => {
   // The calculator keeps whole grapheme clusters together (skin-tone modifiers, flags, ZWJ
   // sequences, e + combining accent), so such a cluster straddling a boundary moves whole and
-  // can cost it one unit more. sms-encoding.md §2 keeps only surrogate and escape pairs together,
+  // can cost it one unit more. A segment boundary keeps only surrogate and escape pairs together,
   // so the corpus holds no multi-code-point clusters; the divergence is pinned here instead.
   it('diverges only on grapheme clusters: ours keeps code points, not clusters, together', () => {
     expect(countSegments(ZHE(65) + '👍🏽' + ZHE(65)).segments).toBe(2);
