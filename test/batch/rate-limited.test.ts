@@ -39,9 +39,9 @@ function busiestSecond(times: number[]): number {
 }
 
 describe('a batch against a server that accepts 10 requests a second (429 past it, no Retry-After)', () => {
-  it('300 rows at --rate 60: every row sent, few 429s, and the load adapts to the limit', async () => {
+  it('150 rows at --rate 60: every row sent, few 429s, and the load adapts to the limit', async () => {
     server.perSecond = 10;
-    const rows = 300;
+    const rows = 150;
     const out = await batch(rows, ['--rate', '60']);
     expect(out.code, out.stderr).toBe(0);
     const all = results();

@@ -155,15 +155,18 @@ describe('plivo-send sms against a local Plivo', () => {
 
   it('connection reset before anything was queued: exit 3, not retried', async () => {
     server.script({ reset: 'before-accept' });
-    const out = await runBin(SEND, { env });
+    const out = await runBin([...SEND, '--settle', '0'], { env });
     expect(out.code).toBe(3);
     expect(server.posts()).toHaveLength(1);
     expect(out.stderr).toMatch(/The request failed after it was sent: ECONNRESET/);
   });
 
   it('a timeout is an unknown outcome, checked, never retried', async () => {
+    // Queued 1.2 s after the request came in: clearly after the attempt began, beyond what Plivo's
+    // one-second Date headers leave uncertain, and before the client gives up at 2 s.
+    server.queueMs = 1200;
     server.script({ hang: true });
-    const out = await runBin([...SEND, '--timeout', '0.5'], { env });
+    const out = await runBin([...SEND, '--timeout', '2'], { env });
     expect(server.posts()).toHaveLength(1);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/not sent again/);
@@ -361,7 +364,7 @@ describe('review fixes', () => {
   it('a message of another type to the same number is not taken for this one', async () => {
     server.script({ status: 503 });
     server.messages.push({ message_uuid: 'wa-1', to_number: '14155550101', from_number: '14155550100', message_state: 'queued', message_time: new Date().toISOString().replace('T', ' ').replace('Z', '+00:00'), message_type: 'whatsapp', error_code: '000' });
-    const out = await runBin(SEND, { env });
+    const out = await runBin([...SEND, '--settle', '0'], { env });
     expect(out.code).toBe(3);
   });
 
