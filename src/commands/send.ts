@@ -51,6 +51,9 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
 
 /** Message options from settings (flags already merged in), plus per-command content. */
 export function messageOptions(type: MessageType, settings: Settings, flags: SendFlags, text: string | undefined, content: ContentOptions): MessageOptions {
+  // India DLT registration and GSM-7 look-alikes are SMS matters: a config file's values for them
+  // do not reach WhatsApp messages (the flags are refused for whatsapp, see whatsapp-send.ts).
+  const smsOnly = type === 'whatsapp' ? {} : { dltEntityId: settings.dltEntityId, dltTemplateId: settings.dltTemplateId, dltTemplateCategory: settings.dltTemplateCategory, smartEncoding: settings.smartEncoding };
   return {
     type,
     src: settings.src,
@@ -62,10 +65,7 @@ export function messageOptions(type: MessageType, settings: Settings, flags: Sen
     log: settings.log,
     trackable: settings.trackable,
     messageExpiry: settings.messageExpiry,
-    dltEntityId: settings.dltEntityId,
-    dltTemplateId: settings.dltTemplateId,
-    dltTemplateCategory: settings.dltTemplateCategory,
-    smartEncoding: settings.smartEncoding,
+    ...smsOnly,
     ...content,
   };
 }

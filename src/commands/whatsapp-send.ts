@@ -13,8 +13,19 @@ export async function sendWhatsapp(ctx: Context, flags: SendFlags): Promise<numb
   // Conflicting flags are refused before any JSON file or stdin is read.
   const conflict = flagConflict(flags);
   if (conflict) throw new UsageError(conflict.message, conflict.hint);
+  const smsOnly = SMS_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
+  if (smsOnly.length > 0) {
+    throw new UsageError(`${smsOnly.join(', ')} ${smsOnly.length === 1 ? 'applies' : 'apply'} to SMS only: WhatsApp text is sent as written, without India DLT registration.`, `Remove ${smsOnly.length === 1 ? 'it' : 'them'}.`);
+  }
   return runSend(ctx, 'whatsapp', flags, await whatsappContent(ctx, flags));
 }
+
+const SMS_ONLY_FLAGS = [
+  ['dltEntityId', '--dlt-entity-id'],
+  ['dltTemplateId', '--dlt-template-id'],
+  ['dltTemplateCategory', '--dlt-template-category'],
+  ['smartEncoding', '--smart-encoding'],
+] as const satisfies ReadonlyArray<readonly [keyof SendFlags, string]>;
 
 async function whatsappContent(ctx: Context, flags: SendFlags): Promise<ContentOptions> {
   const stdinUsers = [flags.csv, flags.text, flags.template, flags.interactive, flags.location].filter((v) => v === '-').length;

@@ -109,6 +109,7 @@ describe('whatsapp', () => {
     ['a missing file', ['--location', '@/nonexistent/loc.json'], /location: cannot read \/nonexistent\/loc\.json: no such file/],
     ['text and a template together', ['--text', 'hi', '--template', '{"name":"x","language":"en"}'], /give exactly one kind of content, not text and template/],
     ['a Powerpack', ['--powerpack-uuid', 'p-1', '--text', 'hi'], /powerpack_uuid: WhatsApp messages cannot use a Powerpack/],
+    ['SMS-only flags', ['--dlt-entity-id', '1201159146834474771', '--smart-encoding', '--text', 'hi'], /--dlt-entity-id, --smart-encoding apply to SMS only/],
     ['a template name without language', ['--template-name', 'x'], /--template-name and --template-language go together/],
   ])('refuses %s before the network', async (_name, extra, message) => {
     const out = await runCli([...WA, ...extra], { env });
@@ -129,11 +130,18 @@ describe('whatsapp', () => {
     const out = await runCli(['whatsapp', '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/--src <number> +sender: your WhatsApp-enabled phone number/);
-    expect(out.stdout).not.toMatch(/--powerpack-uuid|short code|alphanumeric/);
+    expect(out.stdout).not.toMatch(/--powerpack-uuid|short code|alphanumeric|--dlt-|--smart-encoding/);
     // The sms command still offers both.
     const sms = await runCli(['sms', '--help']);
     expect(sms.stdout).toMatch(/--src <id> +sender: phone number, short code or alphanumeric sender ID/);
     expect(sms.stdout).toMatch(/--powerpack-uuid <uuid>/);
+  });
+
+  it("a config file's DLT registration and smart encoding, meant for SMS, do not reach a WhatsApp message", async () => {
+    const config = { dltEntityId: '1201159146834474771', dltTemplateCategory: 'transactional', smartEncoding: true };
+    const out = await runCli([...WA, '--text', '“Hi”', '--dry-run', '--json'], { env, config });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout).body).toEqual({ src: '14155550100', dst: '14155550101', text: '“Hi”', type: 'whatsapp' });
   });
 
   it('a WhatsApp JSON file can carry a BOM and still parse', async () => {
