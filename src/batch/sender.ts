@@ -221,10 +221,12 @@ async function sendInTurn(
     slot.release();
     await ctx.halt.race(turn.whenReady());
     if (ctx.halt.stopped) return notStarted(p, stopReason());
-    const blocker = claims.blockerOf(p.message.destinations);
-    if (blocker) return blockedResult(p, blocker, ctx.journal !== undefined);
     if (!(await slot.acquire(ctx.halt)) || ctx.halt.stopped) return notStarted(p, stopReason());
   }
+  // Asked again right before the row is journalled, whether or not it waited its turn: an earlier
+  // row to one of its numbers may have ended unknown while this one waited for room or a slot.
+  const blocker = claims.blockerOf(p.message.destinations);
+  if (blocker) return blockedResult(p, blocker, ctx.journal !== undefined);
   return sendRow(p.row, p.message, ctx, stopBatch, stopReason, slot.release, progress);
 }
 

@@ -14,7 +14,7 @@ import { CsvInput } from '../../src/batch/input.js';
 import { compileTemplate } from '../../src/batch/template.js';
 import { JournalWriter, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalRecord } from '../../src/batch/journal.js';
 import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from '../../src/batch/limiter.js';
-import { runSendPass, type SendContext } from '../../src/batch/sender.js';
+import { MAX_AHEAD, runSendPass, type SendContext } from '../../src/batch/sender.js';
 import type { RowResult } from '../../src/batch/results.js';
 import type { BatchInput } from '../../src/batch/runner.js';
 import { dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from './harness.js';
@@ -143,4 +143,41 @@ describe('runSendPass', () => {
     expect(emitted.filter((r) => /^not sent: Plivo is still rate limiting \(429\): too many requests; no request got through 2 pauses in a row, after \d attempts$/.test(r.error!))).toHaveLength(1);
     expect(emitted.at(-1)!.error).toBe(`not sent: ${why}`);
   });
+});
+
+describe('rows to a number whose earlier row ended unknown', () => {
+  it('a row that waited for room in the reorder buffer meanwhile is held back, not sent', async () => {
+    const dir = tempDir();
+    const A = '14155550142';
+    // Row 1 to A, then MAX_AHEAD rows to other numbers, then a last row to A: it is read (and
+    // finds A free) while row 1 is still out, and waits for room until row 1 has ended unknown.
+    let csv = `dst,name,code\n${A},First,1\n`;
+    for (let i = 2; i <= MAX_AHEAD + 1; i++) csv += `1415${String(1_000_000 + i)},N${i},${i}\n`;
+    csv += `${A},Last,${MAX_AHEAD + 2}\n`;
+    let others = 0;
+    let releaseFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const posted: string[] = [];
+    const { batch, ctx, emitted } = setup(
+      1,
+      async (body) => {
+        posted.push(body.dst);
+        if (body.dst === A && posted.filter((d) => d === A).length === 1) {
+          await firstAnswered;
+          return { kind: 'unknown', code: 'HTTP_500', status: 500, message: 'Internal Server Error' };
+        }
+        if (body.dst !== A && ++others === MAX_AHEAD) setTimeout(releaseFirst, 200);
+        return accepted(`u-${body.dst}`);
+      },
+      undefined,
+      dir,
+      4,
+    );
+    writeCsv(dir, 'people.csv', csv);
+    ctx.limiter = new Limiter(new RateWindow({ rate: 100_000, pauseMs: 1 }), systemClock, ctx.halt);
+    await runSendPass(batch, ctx, new Map(), () => false);
+    expect(posted.filter((d) => d === A)).toHaveLength(1);
+    expect(emitted[0]).toMatchObject({ row: 1, status: 'unknown' });
+    expect(emitted.at(-1)).toMatchObject({ row: MAX_AHEAD + 2, status: 'failed', attempts: 0, error: expect.stringMatching(/an earlier row \(row 1\) to 14155550142 has an unknown outcome/) });
+  }, 60_000);
 });
