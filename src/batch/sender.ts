@@ -422,6 +422,8 @@ async function sendRow(
       case 'not-sent': {
         unreachable++;
         const what = `could not reach Plivo: ${attempt.message}`;
+        // A certificate problem does not go away by retrying.
+        if (attempt.final) return notSent(what);
         if (unreachable >= ctx.maxAttempts) return notSent(`${what}, after ${attempts} attempts`);
         if (ctx.halt.stopped) return notSent('the batch stopped before this row was sent again');
         await ctx.clock.sleep(ctx.backoff(unreachable), ctx.halt);

@@ -10,7 +10,7 @@ import https from 'node:https';
 import got, { type Agents, type Got, type RequestError } from 'got';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { ApiError, AuthError, NetworkError, RateLimitError } from '../errors.js';
-import type { Credentials } from '../core/settings.js';
+import type { Credentials } from '../config/settings.js';
 import type { MessageBody } from '../core/message.js';
 import { describeApiError, TLS_HINT } from './explain.js';
 import { PlivoClock, probeTime } from './clock.js';
@@ -237,8 +237,11 @@ export function classifyNetworkError(error: RequestError): Extract<Attempt, { ki
     return { kind: 'unknown', code: 'ETIMEDOUT', message: 'no answer before the timeout' };
   }
   if (CONNECT_FAILURES.has(code)) return { kind: 'not-sent', code, message: `${code}: ${error.message}` };
-  // A handshake that never completed: the request was never written (got's timings say so).
-  if (TLS_FAILURES.test(code) && error.timings?.secureConnect === undefined) {
+  // A TLS failure before the request was handed to the socket whole (got's `upload` time, set on
+  // the request's 'finish'): nothing reached Plivo. `secureConnect` would not do: it is never set
+  // for a tunnel through a proxy (hpagent hands over a socket already connected), nor for a reused
+  // one, so a TLS error after the request went out would pass for "not sent".
+  if (TLS_FAILURES.test(code) && error.timings?.upload === undefined) {
     return { kind: 'not-sent', code, message: `the TLS handshake failed (${code}: ${error.message})`, final: true };
   }
   // hpagent's own errors: the proxy refused or did not answer the CONNECT, so no tunnel and no request.
