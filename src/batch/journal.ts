@@ -134,6 +134,17 @@ export class JournalWriter {
     this.flushing = undefined;
   }
 
+  /**
+   * Marks the journal as written now (its mtime), without a record: requests are about to go out
+   * again after a pause in which nothing was journalled, and a resume times its wait before
+   * lookups from the journal's last write.
+   */
+  async touch(): Promise<void> {
+    if (this.closed || this.failure !== undefined) return;
+    const now = new Date();
+    await this.handle.utimes(now, now);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.flushing;

@@ -390,6 +390,7 @@ async function sendRow(
     try {
       epoch = await ctx.limiter.start();
       if (epoch === undefined) return halted();
+      await journalResumed(ctx, epoch);
       attempts++;
       progress.attempts = attempts;
       attempt = await ctx.client.attemptSend(body);
@@ -446,6 +447,24 @@ async function sendRow(
       }
     }
   }
+}
+
+/** Per send pass: the last pause after which the journal was touched, and that touch. */
+const touched = new WeakMap<SendContext, { epoch: number; done: Promise<void> }>();
+
+/**
+ * The first request after a 429 pause (epoch = pauses so far) first marks the journal written
+ * now, and the others wait for that: nothing is journalled during a pause, and a resume after a
+ * kill -9 right after it must still wait out the requests that then went out (see `settle`).
+ */
+async function journalResumed(ctx: SendContext, epoch: number): Promise<void> {
+  if (!ctx.journal || epoch === 0) return;
+  let last = touched.get(ctx);
+  if (last === undefined || last.epoch !== epoch) {
+    last = { epoch, done: ctx.journal.touch().catch(() => undefined) };
+    touched.set(ctx, last);
+  }
+  await last.done;
 }
 
 /** What `sendRow` has done so far, for `unexpectedFailure`. */

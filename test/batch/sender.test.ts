@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Io } from '../../src/io.js';
 import type { MessageBody } from '../../src/core/message.js';
@@ -180,4 +180,33 @@ describe('rows to a number whose earlier row ended unknown', () => {
     expect(emitted[0]).toMatchObject({ row: 1, status: 'unknown' });
     expect(emitted.at(-1)).toMatchObject({ row: MAX_AHEAD + 2, status: 'failed', attempts: 0, error: expect.stringMatching(/an earlier row \(row 1\) to 14155550142 has an unknown outcome/) });
   }, 60_000);
+});
+
+describe('a pause after a 429', () => {
+  it('the first request after it marks the journal written (its mtime), so a resume after a kill -9 waits for it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'j.jsonl');
+    const journal = await JournalWriter.create(path, { journal: JOURNAL_FORMAT, version: JOURNAL_VERSION, created: '', type: 'sms', account: 'MA', api_url: 'http://127.0.0.1:1', options_hash: '0123456789abcdef', options: {}, csv: 'people.csv' });
+    let refusedAt = 0;
+    let mtimeAtRetry = 0;
+    const { batch, ctx, emitted } = setup(
+      1,
+      async (body) => {
+        if (refusedAt === 0) {
+          refusedAt = Date.now();
+          return rateLimited;
+        }
+        mtimeAtRetry = statSync(path).mtimeMs;
+        return accepted(`u-${body.dst}`);
+      },
+      journal,
+      dir,
+    );
+    ctx.limiter = new Limiter(new RateWindow({ rate: 1000, pauseMs: 100 }), systemClock, ctx.halt);
+    await runSendPass(batch, ctx, new Map(), () => false);
+    await journal.close();
+    expect(emitted.map((r) => r.status)).toEqual(['sent']);
+    // Nothing was journalled between the 429 and the retry: only the touch moves the mtime.
+    expect(mtimeAtRetry).toBeGreaterThanOrEqual(refusedAt + 50);
+  });
 });
