@@ -29,9 +29,12 @@ export async function sendChecked(client: PlivoClient, message: BuiltMessage, sr
     return { response, recovered: false };
   } catch (error) {
     if (!(error instanceof NetworkError) || error.outcome !== 'unknown') throw error;
-    const attempt = attemptOf(message, src, since, Date.now());
     // Bounded lower than a batch's (30 s): someone is waiting for this one answer.
     const settleMs = options.settleMs ?? Math.min(client.timeoutMs, SINGLE_SETTLE_MS);
+    // Plivo may still be working on a request the client gave up on (a timeout, a reset, a 502 or
+    // 504 from a gateway): it may be queued up to the settle time after the attempt ended, so only
+    // a record later than that shows the list has caught up.
+    const attempt = attemptOf(message, src, since, Date.now() + settleMs);
     let verdict: Verdict;
     try {
       verdict = (await lookUp(client, [attempt], { settleMs, note: options.note, label: 'the message' })).get(0)!;
@@ -43,14 +46,14 @@ export async function sendChecked(client: PlivoClient, message: BuiltMessage, sr
   }
 }
 
-/** The attempt as the lookup sees it: sent between `since` and `ended` (local ms). */
-function attemptOf(message: BuiltMessage, src: string | undefined, since: number, ended: number): Attempted {
+/** The attempt as the lookup sees it: sent at `since`, queued by `latestQueue` if at all (local ms). */
+function attemptOf(message: BuiltMessage, src: string | undefined, since: number, latestQueue: number): Attempted {
   const body = message.body;
   return {
     key: 0,
     destinations: message.destinations,
     since,
-    latestQueue: ended,
+    latestQueue,
     type: body.type,
     src: body.src ?? src,
     powerpackUuid: body.powerpack_uuid,

@@ -102,6 +102,19 @@ describe('a lost answer is recovered only with a message that can only be this o
     expect(server.lists()).toHaveLength(1);
   });
 
+  it('a request Plivo queues after the client gave up is not called "not queued" because the account had other traffic meanwhile', async () => {
+    // Queued 2.5 s after it came in, 1.5 s after the client's timeout; another number's message
+    // lands in between. Only a record later than the settle time may show the list caught up.
+    server.queueMs = 2500;
+    server.script({ hang: true });
+    server.messages.push({ message_uuid: 'meanwhile', to_number: '14155550999', from_number: '14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 4000), message_type: 'sms', error_code: '000' });
+    const out = await runBin([...SEND, '--settle', '5'], { env, ...RUN });
+    expect(out.code, out.stderr).toBe(0);
+    const mine = server.messages.find((m) => m.to_number === DST)!;
+    expect(out.stdout).toContain(mine.message_uuid);
+    expect(server.posts()).toHaveLength(1);
+  });
+
   it('a list that lags behind the queue is looked at again before anything is concluded', async () => {
     server.listLagMs = 1500;
     server.script({ reset: 'after-accept' });
