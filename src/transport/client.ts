@@ -71,6 +71,8 @@ const MAX_LIST_429 = 20;
 /** A GET under a pacer: `before` each request; a 429 is handed to `onRateLimited` (true = ask again). */
 interface Paced {
   before: () => Promise<void>;
+  /** Set once the caller stopped: no request is made after that. */
+  stopped?: () => boolean;
   onRateLimited: (retryAfterMs: number | undefined) => Promise<boolean>;
 }
 
@@ -160,6 +162,7 @@ export class PlivoClient {
     let limited = 0;
     const paced: Paced = {
       before: () => this.listPacer.acquire(signal),
+      stopped: () => signal?.aborted === true,
       onRateLimited: async (retryAfterMs) => {
         if (++limited > MAX_LIST_429 || signal?.aborted) return false;
         await this.listPacer.backOff(retryAfterMs, limited, signal);
@@ -185,6 +188,7 @@ export class PlivoClient {
     const maxRetries = this.options.maxRetries ?? 4;
     for (let attempt = 1; ; attempt++) {
       await paced?.before();
+      if (paced?.stopped?.()) throw new NetworkError('The check of Plivo\'s message list was stopped before it finished.', 'unknown');
       const result = await this.attempt('GET', path);
       if (result.kind === 'accepted') return result.response;
       if (result.kind === 'rate-limited' && paced) {

@@ -94,9 +94,12 @@ async function gather(client: PlivoClient, attempts: Attempted[], options: Looku
     for (const r of records) {
       const at = recordTime(r.message_time);
       if (at !== undefined && (evidence.newest === undefined || at > evidence.newest)) evidence.newest = at;
-      if (!numbers.has(r.to_number)) continue;
-      const list = evidence.byNumber.get(r.to_number) ?? [];
-      if (!list.some((k) => k.message_uuid === r.message_uuid)) evidence.byNumber.set(r.to_number, [...list, r]);
+      // Digits only, as the numbers were sent: a record written `+14155550101` is still this number's
+      // (an unmatched record would leave the row "absent", and it would be sent again).
+      const to = typeof r.to_number === 'string' ? r.to_number.replace(/\D/g, '') : '';
+      if (!numbers.has(to)) continue;
+      const list = evidence.byNumber.get(to) ?? [];
+      if (!list.some((k) => k.message_uuid === r.message_uuid)) evidence.byNumber.set(to, [...list, r]);
     }
   };
   const base = { message_direction: 'outbound', message_time__gte: formatPlivoTime(new Date(earliest - FILTER_SLACK_MS)), limit: PAGE };

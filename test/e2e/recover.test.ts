@@ -115,6 +115,14 @@ describe('a lost answer is recovered only with a message that can only be this o
     expect(server.posts()).toHaveLength(1);
   });
 
+  it('a record whose to_number is written with a + is still this number\'s', async () => {
+    server.script({ status: 503 });
+    server.messages.push({ message_uuid: 'plus-written', to_number: `+${DST}`, from_number: '+14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 1500), message_type: 'sms', error_code: '000' });
+    const out = await runBin([...SEND, '--json'], { env, ...RUN });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ message_uuid: ['plus-written'], recovered: true });
+  });
+
   it('a list that lags behind the queue is looked at again before anything is concluded', async () => {
     server.listLagMs = 1500;
     server.script({ reset: 'after-accept' });
