@@ -152,7 +152,9 @@ describe('rows to the same number', () => {
   });
 
   it('a row waiting for its turn stops at Ctrl-C: reported not reached, never requested', async () => {
-    watch.delayMs = 400;
+    // Row 1's answer takes 3 s: the Ctrl-C comes while it is out (rows 2-4 wait their turn), and
+    // the grace period lets it finish.
+    watch.delayMs = 3000;
     const path = writeCsv(dir, 'people.csv', csvTo([A, A, A, A]));
     let interrupt = (): void => undefined;
     const running = runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--results', 'results.jsonl'], { env: serverEnv(watch.url), cwd: dir, onStart: (press) => (interrupt = press) });

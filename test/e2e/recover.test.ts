@@ -69,13 +69,10 @@ describe('a lost answer is recovered only with a message that can only be this o
 
   it('two records that could each be this message: exit 3 naming the number, the time window and both uuids', async () => {
     server.script({ status: 500, accept: true });
-    // A second message to the same number, sender and type, queued while the request was out.
-    server.fallback = () => ({ status: 202 });
-    const sending = runBin([...SEND, '--json'], { env, ...RUN });
-    const deadline = Date.now() + 20_000;
-    while (server.posts().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    server.messages.push({ message_uuid: 'someone-else', to_number: DST, from_number: '14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 50), message_type: 'sms', error_code: '000' });
-    const out = await sending;
+    // A second message to the same number, sender and type, queued 3 s from now: after the attempt
+    // began (the binary starts well within that), and before it may still be queued (--settle 10).
+    server.messages.push({ message_uuid: 'someone-else', to_number: DST, from_number: '14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 3000), message_type: 'sms', error_code: '000' });
+    const out = await runBin([...SEND, '--json', '--settle', '10'], { env, ...RUN });
     expect(out.code, out.stderr).toBe(3);
     const error = (JSON.parse(out.stderr.trim().split('\n').pop()!) as { error: { message: string; hint: string; code: string } }).error;
     expect(error.code).toBe('outcome_unknown');
