@@ -31,10 +31,6 @@ export class PlivoClock {
     return Number.isFinite(this.lo) && Number.isFinite(this.hi);
   }
 
-  get widthMs(): number {
-    return this.hi - this.lo;
-  }
-
   /**
    * Where Plivo time `plivoMs` falls against local time `localMs`: certainly at or after it,
    * certainly before it, or either (within the offset's uncertainty, or no answer seen yet).
@@ -44,16 +40,6 @@ export class PlivoClock {
     if (plivoMs - this.hi >= localMs) return 'after';
     if (plivoMs - this.lo < localMs) return 'before';
     return 'unsure';
-  }
-
-  /** The earliest local time Plivo time `plivoMs` may stand for. */
-  earliestLocal(plivoMs: number): number {
-    return plivoMs - this.hi;
-  }
-
-  /** The latest Plivo time local time `localMs` may stand for. */
-  latestPlivo(localMs: number): number {
-    return localMs + this.hi;
   }
 
   /** The earliest Plivo time local time `localMs` may stand for. */
