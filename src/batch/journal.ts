@@ -46,7 +46,12 @@ export interface JournalHeader {
 }
 
 export type JournalRecord =
-  | { t: 'inflight'; row: number; at: string; hash: string; dst: string }
+  /**
+   * `plivo`: what Plivo's clock read minus this machine's at `at` (ms, lowest and highest), when
+   * the run knew it: a resume compares Plivo's record times with the attempt in Plivo's own time,
+   * whatever this machine's clock did in between.
+   */
+  | { t: 'inflight'; row: number; at: string; hash: string; dst: string; plivo?: [number, number] }
   | { t: 'sent'; row: number; uuids: string[]; attempts: number; found?: true }
   | { t: 'failed'; row: number; error: string; attempts: number }
   | { t: 'unknown'; row: number; error: string; attempts: number }
@@ -169,8 +174,8 @@ export const RowState = { none: 0, inflight: 1, sent: 2, failed: 3, unknown: 4 }
 export type RowState = (typeof RowState)[keyof typeof RowState];
 
 /**
- * What a journal says about each row, in typed arrays indexed by row (about 34 bytes a row:
- * 1,000,000 rows take ~34 MB), not objects. The uuids of a sent row stay in the file: the index
+ * What a journal says about each row, in typed arrays indexed by row (about 36 bytes a row:
+ * 1,000,000 rows take ~36 MB), not objects. The uuids of a sent row stay in the file: the index
  * keeps the byte range of its `sent` record and `readSent` reads it back when needed.
  */
 export class JournalIndex {
@@ -186,6 +191,13 @@ export class JournalIndex {
   private multi = new Uint8Array(1024);
   private sentOffset = new Float64Array(1024);
   private sentLength = new Uint32Array(1024);
+  /**
+   * Plivo's clock: each run (the first, then one per `resume` record) measured its offset from
+   * this machine's clock, more narrowly as its answers came in; the narrowest bounds it reached
+   * hold for all its rows while neither clock was stepped (`stepped`: its rows disagree).
+   */
+  private run = new Uint16Array(1024);
+  private runs: Array<{ lo: number; hi: number; stepped: boolean }> = [{ lo: -Infinity, hi: Infinity, stepped: false }];
   /** Highest row number the journal mentions. */
   maxRow = 0;
   private fd: number | undefined;
@@ -201,7 +213,7 @@ export class JournalIndex {
     if (row < this.state.length) return;
     let size = this.state.length;
     while (size <= row) size *= 2;
-    const grow = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
       return b;
@@ -214,11 +226,15 @@ export class JournalIndex {
     this.multi = grow(this.multi, (n) => new Uint8Array(n));
     this.sentOffset = grow(this.sentOffset, (n) => new Float64Array(n));
     this.sentLength = grow(this.sentLength, (n) => new Uint32Array(n));
+    this.run = grow(this.run, (n) => new Uint16Array(n));
   }
 
   /** Applies one record (the last record of a row decides its state). */
   apply(record: JournalRecord, offset: number, length: number): void {
-    if (record.t === 'resume') return;
+    if (record.t === 'resume') {
+      this.runs.push({ lo: -Infinity, hi: Infinity, stepped: false });
+      return;
+    }
     const row = record.row;
     this.ensure(row);
     if (row > this.maxRow) this.maxRow = row;
@@ -228,6 +244,8 @@ export class JournalIndex {
         this.hashHi[row] = parseInt(record.hash.slice(0, 8), 16) >>> 0;
         this.hashLo[row] = parseInt(record.hash.slice(8, 16), 16) >>> 0;
         this.at[row] = Date.parse(record.at);
+        this.run[row] = Math.min(this.runs.length - 1, 0xffff);
+        if (record.plivo !== undefined) this.narrow(this.runs[this.run[row]]!, record.plivo);
         if (record.dst.includes('<')) {
           let signature = 0;
           for (const number of record.dst.split('<')) signature |= numberBits(hash32(number));
@@ -263,6 +281,20 @@ export class JournalIndex {
 
   attemptTime(row: number): Date {
     return new Date(this.at[row]!);
+  }
+
+  /** The attempt's time on Plivo's clock (lowest and highest ms), as its run measured it. */
+  attemptOnPlivoClock(row: number): { lo: number; hi: number } | undefined {
+    const run = this.runs[this.run[row]!];
+    if (run === undefined || run.stepped || !Number.isFinite(run.lo) || !Number.isFinite(run.hi)) return undefined;
+    return { lo: this.at[row]! + run.lo, hi: this.at[row]! + run.hi };
+  }
+
+  private narrow(run: { lo: number; hi: number; stepped: boolean }, [lo, hi]: [number, number]): void {
+    if (run.stepped) return;
+    run.lo = Math.max(run.lo, lo);
+    run.hi = Math.min(run.hi, hi);
+    if (run.lo > run.hi) run.stepped = true;
   }
 
   /** The `sent` record of a row, read back from the file. */
@@ -375,8 +407,11 @@ function isRecord(value: object): value is JournalRecord {
   if (r.t === 'resume') return true;
   if (typeof r.row !== 'number' || !Number.isInteger(r.row) || r.row < 1 || r.row > MAX_ROW) return false;
   switch (r.t) {
-    case 'inflight':
-      return typeof r.at === 'string' && typeof r.hash === 'string' && /^[0-9a-f]{16}$/.test(r.hash) && typeof r.dst === 'string';
+    case 'inflight': {
+      const plivo = (value as { plivo?: unknown }).plivo;
+      const bounds = plivo === undefined || (Array.isArray(plivo) && plivo.length === 2 && plivo.every((x) => typeof x === 'number' && Number.isFinite(x)));
+      return bounds && typeof r.at === 'string' && typeof r.hash === 'string' && /^[0-9a-f]{16}$/.test(r.hash) && typeof r.dst === 'string';
+    }
     case 'sent':
       return Array.isArray(r.uuids);
     case 'failed':

@@ -27,7 +27,7 @@ export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, _con
   // The rows' requests, if queued, were queued before this resume started looking.
   const now = Date.now();
   try {
-    const verdicts = await lookUp(ctx.client, items.map((item) => attemptOf(item, now)), {
+    const verdicts = await lookUp(ctx.client, items.map((item) => attemptOf(item, now, ctx.index?.attemptOnPlivoClock(item.row))), {
       settleMs: ctx.settleMs,
       exclude: (dst) => sentTo.get(dst) ?? none,
       note: ctx.note,
@@ -55,12 +55,13 @@ export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, _con
   return resolutions;
 }
 
-function attemptOf(item: CheckItem, now: number): Attempted {
+function attemptOf(item: CheckItem, now: number, sincePlivo: Attempted['sincePlivo']): Attempted {
   const body = item.message.body;
   return {
     key: item.row,
     destinations: item.destinations,
     since: item.since.getTime(),
+    sincePlivo,
     latestQueue: now,
     type: body.type,
     src: body.src,

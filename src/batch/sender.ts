@@ -73,6 +73,9 @@ export type { Resolution } from './reconcile.js';
  * waiting for its turn holds no slot, so rows to other numbers go on meanwhile.
  */
 export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutions: Map<number, Resolution>, isInterrupted: () => boolean): Promise<SendPassResult> {
+  // Plivo's clock, read before the first row: each row's in-flight record then says when it went
+  // out on Plivo's clock too (see journal.ts), which a resume compares record times with.
+  if (ctx.journal) await ctx.client.readClock?.();
   const claims = new NumberClaims();
   await blockUnresolved(batch, ctx.index, resolutions, claims);
   const { csv, spec } = await openRows(batch, false);
@@ -368,7 +371,9 @@ async function sendRow(
 
   if (ctx.journal) {
     try {
-      await ctx.journal.write({ t: 'inflight', row, at: new Date().toISOString(), hash: bodyHash(body), dst: body.dst });
+      const clock = ctx.client.clock as PlivoClient['clock'] | undefined;
+      const plivo: [number, number] | undefined = clock?.known ? [clock.lo, clock.hi] : undefined;
+      await ctx.journal.write({ t: 'inflight', row, at: new Date().toISOString(), hash: bodyHash(body), dst: body.dst, ...(plivo ? { plivo } : {}) });
       progress.journalled = true;
     } catch (error) {
       const why = `the journal could not be written (${describeError(error)})`;

@@ -172,6 +172,11 @@ export class PlivoClient {
     return (await this.getJson(`Message/?${search}`, paced)) as MessageList;
   }
 
+  /** Learns Plivo's clock from one cheap request (the account resource), unless it is known. */
+  async readClock(): Promise<void> {
+    if (!this.clock.known) await this.attempt('GET', '');
+  }
+
   /**
    * One cheap request (the account resource) timed by `probeTime` so that its `Date` header
    * decides whether Plivo's clock offset is below `x` ms. Any answer carries the header, so its

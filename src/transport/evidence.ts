@@ -16,6 +16,12 @@ export interface Attempted {
   destinations: string[];
   /** Local ms: no request of this attempt left before it. */
   since: number;
+  /**
+   * `since` on Plivo's clock (lowest and highest ms), as measured when the attempt was made (a
+   * resumed batch row): a record that today's view of the clock places on one side of the start
+   * and this measurement on the other is left unplaced (this machine's clock was stepped).
+   */
+  sincePlivo?: { lo: number; hi: number } | undefined;
   /** Local ms: the attempt's message, if queued, was queued by then (the caught-up bar). */
   latestQueue: number;
   type: string;
@@ -113,12 +119,27 @@ function candidates(records: MessageRecord[], attempt: Attempted, clock: PlivoCl
     const fit = fitOf(record, attempt);
     if (fit === 'other') continue;
     const at = recordTime(record.message_time);
-    const place = at === undefined ? 'unsure' : clock.place(at, attempt.since);
+    const place = at === undefined ? 'unsure' : placeSince(at, attempt, clock);
     if (place === 'before') continue;
     const why = place === 'unsure' ? unplaced(at, clock) : fit === 'maybe' ? 'its sender, type or units cannot be confirmed' : undefined;
     out.push({ record, certain: place === 'after' && fit === 'match', ...(why === undefined ? {} : { why }) });
   }
   return out;
+}
+
+/**
+ * Where a record's Plivo time falls against the attempt's start: through today's view of Plivo's
+ * clock (narrowed by probes), and, for a resumed row, also against the start as its run measured
+ * it on Plivo's clock. Both are true when this machine's clock was not stepped in between, so they
+ * never contradict each other; after a step today's view is wrong, and a contradiction leaves the
+ * record unplaced instead of misplaced.
+ */
+function placeSince(at: number, attempt: Attempted, clock: PlivoClock): 'after' | 'before' | 'unsure' {
+  const today = clock.place(at, attempt.since);
+  const since = attempt.sincePlivo;
+  if (since === undefined || today === 'unsure') return today;
+  const then = at >= since.hi ? 'after' : at < since.lo ? 'before' : 'unsure';
+  return (today === 'after' && then === 'before') || (today === 'before' && then === 'after') ? 'unsure' : today;
 }
 
 function unplaced(at: number | undefined, clock: PlivoClock): string {

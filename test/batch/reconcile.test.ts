@@ -122,3 +122,24 @@ describe('a 202 without uuids', () => {
     expect(results()[1]).toMatchObject({ row: 2, status: 'sent', message_uuid: [server.messages.find((m) => m.to_number === dstOf(2))!.message_uuid] });
   });
 });
+
+describe("this machine's clock stepped between a run and its resume", () => {
+  it('a record that today places before the attempt, but the run (on Plivo\'s clock) after it, is left unknown: never re-sent', async () => {
+    const csv = `dst,name,code\n${SAME},Ada,1\n`;
+    server.fallback = () => ({ status: 400 });
+    expect((await batch(csv, [])).code).toBe(6);
+    const [header, inflight] = journal();
+    // The run's clock was 3 s fast: it journalled its attempt 3 s late, and measured Plivo's clock
+    // 3 s behind its own (within 10 ms). Plivo queued the message 50 ms after the real attempt.
+    const real = Date.now() - 5000;
+    const rewritten = [header, { ...inflight, at: new Date(real + 3000).toISOString(), plivo: [-3010, -2990] }, { t: 'unknown', row: 1, error: 'Plivo answered with a server error (503)', attempts: 1 }];
+    writeFileSync(join(dir, 'j.jsonl'), rewritten.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    server.reset();
+    server.messages.push({ message_uuid: 'its-own-message', to_number: SAME, from_number: '14155550100', message_state: 'queued', message_time: plivoTime(real + 50), message_type: 'sms', error_code: '000', units: 1 });
+
+    const resumed = await batch(csv, ['--resume', '--timeout', '1', '--settle', '0']);
+    expect(resumed.code, resumed.stderr).toBe(6);
+    expect(server.posts()).toHaveLength(0);
+    expect(results().map((r) => [r.row, r.status])).toEqual([[1, 'unknown']]);
+  });
+});

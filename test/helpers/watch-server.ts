@@ -73,6 +73,11 @@ export async function startWatchServer(): Promise<WatchServer> {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (raw += chunk));
     req.on('end', () => {
+      // Only sends are watched; anything else (the batch reading Plivo's clock) is not found.
+      if (req.method !== 'POST') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ api_id: randomUUID(), error: 'not found' }));
+        return;
+      }
       const body = JSON.parse(raw || '{}') as { dst?: string; text?: string };
       const numbers = String(body.dst ?? '').split('<');
       const post: WatchedPost = { dst: String(body.dst ?? ''), text: String(body.text ?? ''), arrived: performance.now(), answered: undefined, status: undefined };
