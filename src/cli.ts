@@ -6,11 +6,11 @@ import type { Context } from './context.js';
 import type { InterruptSignal, Io, Terminal } from './io.js';
 import { makeProgram, type RunState } from './program.js';
 import { Output, prepareColors } from './output.js';
-import { ExitCode, UsageError } from './errors.js';
+import { CliError, ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
 export async function run(argv: string[], ctx: Context): Promise<number> {
-  const state: RunState = { exitCode: 0, json: argv.includes('--json'), debug: argv.includes('--debug') };
+  const state: RunState = { exitCode: ExitCode.ok, json: argv.includes('--json'), debug: argv.includes('--debug') };
   const program = makeProgram(ctx, state, argv[0]);
   await prepareColors(ctx.io);
   try {
@@ -30,7 +30,7 @@ export async function run(argv: string[], ctx: Context): Promise<number> {
       return ExitCode.invalid;
     }
     new Output(ctx.io, state.json).error(error, state.debug);
-    return error instanceof Error && 'exitCode' in error ? (error as { exitCode: number }).exitCode : ExitCode.invalid;
+    return error instanceof CliError ? error.exitCode : ExitCode.invalid;
   }
 }
 

@@ -3,7 +3,7 @@
  * error into stderr output and `process.exitCode` in exactly one place.
  */
 import { getSystemErrorMap } from 'node:util';
-import type { InterruptSignal } from './io.js';
+import type { Problem } from './core/problems.js';
 
 export const ExitCode = {
   ok: 0,
@@ -13,11 +13,16 @@ export const ExitCode = {
   rateLimited: 4,
   refused: 5,
   batchIncomplete: 6,
+  /** `--wait`: some message was still not final when the wait ended; its outcome is not known yet. */
+  notFinal: 3,
   hangup: 129,
   interrupted: 130,
   terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The signals a command stops cleanly on: Ctrl-C, a closed terminal, `kill` / `timeout` / `docker stop`. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 /** The exit code of a run stopped by `signal`: 128 + its number, as a shell reports a killed process. */
 export function signalExitCode(signal: InterruptSignal): ExitCode {
@@ -32,11 +37,7 @@ export function describeSystemError(error: unknown): string {
   return meaning ? `${meaning} (${e.code})` : e.code;
 }
 
-/** One validation problem: `field` is a dotted path (`dst`, `template.components.0.index`). */
-export interface Problem {
-  field: string;
-  message: string;
-}
+export type { Problem } from './core/problems.js';
 
 export class CliError extends Error {
   readonly exitCode: ExitCode;
@@ -45,10 +46,12 @@ export class CliError extends Error {
   /** What the user should do next; printed after the message. */
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;
+  /** Lines printed after the error, also with --json: what is left to do (how to resume a batch). */
+  readonly after: readonly string[];
 
   constructor(
     message: string,
-    options: { exitCode: ExitCode; code: string; hint?: string; details?: Record<string, unknown>; cause?: unknown },
+    options: { exitCode: ExitCode; code: string; hint?: string; details?: Record<string, unknown>; cause?: unknown; after?: readonly string[] },
   ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
@@ -56,6 +59,7 @@ export class CliError extends Error {
     this.code = options.code;
     this.hint = options.hint;
     this.details = options.details;
+    this.after = options.after ?? [];
   }
 }
 
@@ -98,14 +102,14 @@ export class ApiError extends CliError {
 }
 
 export class AuthError extends CliError {
-  constructor(message: string, hint?: string) {
-    super(message, { exitCode: ExitCode.auth, code: 'auth', hint });
+  constructor(message: string, hint?: string, after?: readonly string[]) {
+    super(message, { exitCode: ExitCode.auth, code: 'auth', hint, after });
   }
 }
 
 export class RateLimitError extends CliError {
-  constructor(message: string, hint?: string) {
-    super(message, { exitCode: ExitCode.rateLimited, code: 'rate_limited', hint });
+  constructor(message: string, hint?: string, after?: readonly string[]) {
+    super(message, { exitCode: ExitCode.rateLimited, code: 'rate_limited', hint, after });
   }
 }
 

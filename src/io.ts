@@ -3,6 +3,7 @@
  * tests run the CLI in-process with fakes and nothing is read at import time.
  */
 import type { Readable } from 'node:stream';
+import type { InterruptSignal } from './errors.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -26,8 +27,7 @@ export interface Io {
   openTty?: () => Promise<Terminal | undefined>;
 }
 
-/** The signals a command stops cleanly on: Ctrl-C, a closed terminal, `kill` / `timeout` / `docker stop`. */
-export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+export type { InterruptSignal };
 
 /** The user's terminal, opened apart from stdin and stderr; `close` gives it back. */
 export interface Terminal {

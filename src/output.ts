@@ -1,7 +1,7 @@
 /** Everything the CLI prints: human lines (coloured only on a TTY without NO_COLOR) or JSON. */
 import type * as ChalkModule from 'chalk';
 import type { Io, OutStream } from './io.js';
-import { CliError, ValidationError } from './errors.js';
+import { CliError, ExitCode, ValidationError } from './errors.js';
 
 /** The styles the CLI uses; chalk's instance fits, and so does the plain one. */
 export interface Styles {
@@ -64,33 +64,35 @@ export class Output {
   error(error: unknown, debug: boolean): void {
     const io = this.io;
     if (error instanceof CliError) {
-      if (this.json) {
-        const body: Record<string, unknown> = { code: error.code, message: error.message, exit_code: error.exitCode };
-        if (error.hint) body.hint = error.hint;
-        if (error.details) Object.assign(body, error.details);
-        io.stderr.write(`${JSON.stringify({ error: body })}\n`);
-        return;
-      }
-      if (error instanceof ValidationError) {
-        io.stderr.write(`${this.err.red('✗')} Invalid input, nothing was sent:\n`);
-        for (const p of error.problems) io.stderr.write(`  ${this.err.bold(p.field)}: ${p.message}\n`);
-      } else {
-        io.stderr.write(`${this.err.red('✗')} ${error.message}\n`);
-      }
-      if (error.hint) io.stderr.write(`  ${error.hint}\n`);
-      if (debug && error.cause) io.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      this.cliError(error, debug);
+      for (const line of error.after) this.note(line);
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
     if (this.json) {
-      io.stderr.write(`${JSON.stringify({ error: { code: 'internal', message, exit_code: 1 } })}\n`);
+      io.stderr.write(`${JSON.stringify({ error: { code: 'internal', message, exit_code: ExitCode.invalid } })}\n`);
     } else {
       io.stderr.write(`${this.err.red('✗')} Internal error: ${message}\n`);
       io.stderr.write(debug && error instanceof Error ? `${error.stack}\n` : '  This is a bug in plivo-send; run again with --debug for the stack trace.\n');
     }
   }
-}
 
-export function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? word : many}`;
+  private cliError(error: CliError, debug: boolean): void {
+    const io = this.io;
+    if (this.json) {
+      const body: Record<string, unknown> = { code: error.code, message: error.message, exit_code: error.exitCode };
+      if (error.hint) body.hint = error.hint;
+      if (error.details) Object.assign(body, error.details);
+      io.stderr.write(`${JSON.stringify({ error: body })}\n`);
+      return;
+    }
+    if (error instanceof ValidationError) {
+      io.stderr.write(`${this.err.red('✗')} Invalid input, nothing was sent:\n`);
+      for (const p of error.problems) io.stderr.write(`  ${this.err.bold(p.field)}: ${p.message}\n`);
+    } else {
+      io.stderr.write(`${this.err.red('✗')} ${error.message}\n`);
+    }
+    if (error.hint) io.stderr.write(`  ${error.hint}\n`);
+    if (debug && error.cause) io.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+  }
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
-import type { SendFlags } from './commands/options.js';
+import type { SendFlags } from './flows/flags.js';
 import { makeSmsCommand } from './commands/sms.js';
 import { makeMmsCommand } from './commands/mms.js';
 import { makeWhatsappCommand } from './commands/whatsapp.js';

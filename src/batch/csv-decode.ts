@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { UsageError } from '../errors.js';
-import type { CSV_ENCODINGS } from '../commands/options.js';
+import type { CSV_ENCODINGS } from '../core/fields.js';
 import {
   completeUtf16leLength,
   completeUtf8Length,

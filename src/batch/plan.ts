@@ -5,7 +5,7 @@
  * counters, and a 64-bit hash per distinct row for duplicates (capped, see HashSet64).
  */
 import type { MessageType } from '../core/message.js';
-import { plural } from '../output.js';
+import { plural } from '../core/format.js';
 import { DuplicateIndex } from './duplicates.js';
 import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js';
 

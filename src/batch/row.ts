@@ -10,7 +10,7 @@
  * - a row with more or fewer cells than the header is invalid (not a crash);
  * - with --skip-duplicates, a row whose message repeats an earlier row's is invalid.
  */
-import type { Problem } from '../errors.js';
+import type { Problem } from '../core/problems.js';
 import { buildMessage, type BuiltMessage, type MessageOptions } from '../core/message.js';
 import { parseJsonText } from '../core/whatsapp.js';
 import { bindTemplate, compileTemplate, type Template } from './template.js';

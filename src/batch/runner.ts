@@ -11,7 +11,7 @@
 import type { BuiltMessage, MessageType, MessageOptions } from '../core/message.js';
 import { ValidationError } from '../errors.js';
 import type { Output } from '../output.js';
-import { describeUnits } from '../commands/send.js';
+import { describeUnits } from '../core/format.js';
 import { openCsvRows, type CsvRows } from './csv.js';
 import type { CsvInput } from './input.js';
 import { compileRowSpec, describeProblems, prepareRow, type PreparedRow, type RowSpec } from './row.js';

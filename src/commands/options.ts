@@ -1,54 +1,7 @@
 /** Flags shared by the send commands: one per API field, in kebab-case (README: Commands). */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CALLBACK_METHODS, DLT_CATEGORIES, LOG_VALUES, SETTING_RANGES, rangeProblem, type Range } from '../core/fields.js';
+import { CALLBACK_METHODS, CSV_ENCODINGS, DLT_CATEGORIES, LOG_VALUES, SETTING_RANGES, rangeProblem, type Range } from '../core/fields.js';
 
-export interface CommonFlags {
-  json?: boolean;
-  debug?: boolean;
-  profile?: string;
-  config?: string;
-}
-
-export interface SendFlags extends CommonFlags {
-  dst?: string[];
-  text?: string;
-  src?: string;
-  powerpackUuid?: string;
-  url?: string;
-  method?: string;
-  log?: string;
-  trackable?: boolean;
-  messageExpiry?: string;
-  dltEntityId?: string;
-  dltTemplateId?: string;
-  dltTemplateCategory?: string;
-  smartEncoding?: boolean;
-  dryRun?: boolean;
-  sandbox?: boolean;
-  timeout?: number;
-  wait?: boolean | number;
-  // batch
-  csv?: string;
-  yes?: boolean;
-  concurrency?: number;
-  rate?: number;
-  results?: string;
-  journal?: string;
-  resume?: boolean;
-  settle?: number;
-  encoding?: string;
-  delimiter?: string;
-  skipDuplicates?: boolean;
-  // mms / whatsapp
-  mediaUrl?: string[];
-  mediaId?: string[];
-  template?: string;
-  templateName?: string;
-  templateLanguage?: string;
-  param?: string[];
-  interactive?: string;
-  location?: string;
-}
 
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -73,12 +26,9 @@ export function rangedNumber(name: string, range: Range) {
   };
 }
 
-/** `--wait [seconds]`: bare means 60 s; checked when the command line is read, before any send. */
-export const WAIT_DEFAULT_SECONDS = 60;
+/** `--wait [seconds]`: checked when the command line is read, before any send. */
 export const parseWait = rangedNumber('--wait', SETTING_RANGES.wait);
 export const parseTimeout = rangedNumber('--timeout', SETTING_RANGES.timeout);
-/** Input encodings a CSV may be read in (spreadsheets export all of these). */
-export const CSV_ENCODINGS = ['utf-8', 'utf-16le', 'latin1', 'windows-1252'] as const;
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
@@ -108,7 +58,7 @@ export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { tex
     .addOption(new Option('--log <value>', 'what Plivo keeps in its logs').choices(LOG_VALUES))
     .option('--trackable', 'mark the message for Conversion Feedback (OTP) reporting')
     .option('--message-expiry <seconds>', "seconds the message may wait in Plivo's queue (5-10799)")
-    // SMS matters (India DLT, GSM-7): out of WhatsApp's help, and refused there (whatsapp-send.ts).
+    // SMS matters (India DLT, GSM-7): out of WhatsApp's help, and refused there (flows/whatsapp.ts).
     .addOption(new Option('--dlt-entity-id <id>', 'India DLT: registered entity ID').hideHelp(sender === 'whatsapp'))
     .addOption(new Option('--dlt-template-id <id>', 'India DLT: registered template ID').hideHelp(sender === 'whatsapp'))
     .addOption(new Option('--dlt-template-category <category>', 'India DLT: template category').choices(DLT_CATEGORIES).hideHelp(sender === 'whatsapp'))
@@ -131,52 +81,4 @@ export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { tex
     .option('--delimiter <char>', 'batch mode: CSV field separator (default: detected from the header: , ; or tab)')
     .option('--skip-duplicates', 'batch mode: send a repeated (dst, text) pair only once; the repeats are reported invalid');
   return cmd;
-}
-
-/** Flags that only a batch (`--csv`) uses: on a single send they would be ignored without a word. */
-const BATCH_ONLY_FLAGS = [
-  ['yes', '--yes'],
-  ['concurrency', '--concurrency'],
-  ['rate', '--rate'],
-  ['results', '--results'],
-  ['journal', '--journal'],
-  ['resume', '--resume'],
-  ['encoding', '--encoding'],
-  ['delimiter', '--delimiter'],
-  ['skipDuplicates', '--skip-duplicates'],
-] as const satisfies ReadonlyArray<readonly [keyof SendFlags, string]>;
-
-/**
- * Flags given together that cannot all apply, as one usage problem (undefined when they can):
- * checked before anything is read or sent, so a flag is never silently dropped.
- */
-export function flagConflict(flags: SendFlags): { message: string; hint: string } | undefined {
-  if (flags.csv === undefined) {
-    const batchOnly = BATCH_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
-    if (batchOnly.length > 0) {
-      return {
-        message: `${listFlags(batchOnly)} ${batchOnly.length === 1 ? 'applies' : 'apply'} only to batch sends, and this is a single send (no --csv).`,
-        hint: `Remove ${batchOnly.length === 1 ? 'it' : 'them'}, or send a batch with --csv <path|->.`,
-      };
-    }
-  } else if (flags.wait !== undefined) {
-    return {
-      message: '--wait is for single sends; a batch does not wait for delivery.',
-      hint: 'Write the uuids with --results <path>, then follow them with `plivo-send status <message_uuid>… --wait`.',
-    };
-  }
-  if (flags.dryRun) {
-    const sending = [flags.wait !== undefined ? '--wait' : undefined, flags.sandbox ? '--sandbox' : undefined].filter((f) => f !== undefined);
-    if (sending.length > 0) {
-      return {
-        message: `--dry-run sends nothing, so ${listFlags(sending)} cannot apply.`,
-        hint: `Drop --dry-run to send, or drop ${listFlags(sending)} to see the request only.`,
-      };
-    }
-  }
-  return undefined;
-}
-
-function listFlags(flags: readonly string[]): string {
-  return flags.length === 1 ? flags[0]! : `${flags.slice(0, -1).join(', ')} and ${flags.at(-1)!}`;
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { addSendOptions, type SendFlags } from './options.js';
+import { addSendOptions } from './options.js';
+import type { SendFlags } from '../flows/flags.js';
 
 export function makeSmsCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   const cmd = new Command('sms').description('Send an SMS');
@@ -17,5 +18,5 @@ Examples:
   $ plivo-send sms --csv people.csv --src 14155550100 --text 'Hi {{name}}, code {{code}}' --yes`,
   );
   // The send flow (zod, got, cosmiconfig) loads only when the command runs.
-  return cmd.action((flags: SendFlags) => run(async () => (await import('./send.js')).runSend(ctx, 'sms', flags, {}), flags));
+  return cmd.action((flags: SendFlags) => run(async () => (await import('../flows/send.js')).runSend(ctx, 'sms', flags, {}), flags));
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { addCommonOptions, parseTimeout, parseWait, type SendFlags } from './options.js';
+import { addCommonOptions, parseTimeout, parseWait } from './options.js';
+import type { SendFlags } from '../flows/flags.js';
 
 export function makeStatusCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   const cmd = new Command('status')
@@ -20,5 +21,5 @@ Examples:
   $ plivo-send status 3a1f1c0e-6b1d-11ef-8a3b-0242ac110002
   $ plivo-send status 3a1f1c0e-6b1d-11ef-8a3b-0242ac110002 --wait 120 --json`,
   );
-  return cmd.action((uuids: string[], flags: SendFlags) => run(async () => (await import('./status-run.js')).runStatus(ctx, uuids, flags), flags));
+  return cmd.action((uuids: string[], flags: SendFlags) => run(async () => (await import('../flows/status.js')).runStatus(ctx, uuids, flags), flags));
 }

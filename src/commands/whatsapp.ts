@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Context } from '../context.js';
-import { addSendOptions, collect, type SendFlags } from './options.js';
+import { addSendOptions, collect } from './options.js';
+import type { SendFlags } from '../flows/flags.js';
 
 export function makeWhatsappCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   const cmd = new Command('whatsapp')
@@ -29,5 +30,5 @@ Examples:
   $ plivo-send whatsapp --src 14155550100 --dst 14155550101 --interactive @examples/interactive-buttons.json
   $ plivo-send whatsapp --src 14155550100 --dst 14155550101 --location '{"latitude":"37.7749","longitude":"-122.4194","name":"HQ","address":"1 Market St"}'`,
   );
-  return cmd.action((flags: SendFlags) => run(async () => (await import('./whatsapp-send.js')).sendWhatsapp(ctx, flags), flags));
+  return cmd.action((flags: SendFlags) => run(async () => (await import('../flows/whatsapp.js')).sendWhatsapp(ctx, flags), flags));
 }

@@ -9,7 +9,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { defaultLoaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
-import { parseConfigFile, type ConfigFile } from '../core/settings.js';
+import { parseConfigFile, type ConfigFile } from './settings.js';
 import { decodeUtf8Strict } from '../core/text-decoding.js';
 
 const SEARCH_PLACES = ['package.json', '.plivorc', '.plivorc.json', '.plivorc.yaml', '.plivorc.yml'];

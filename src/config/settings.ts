@@ -3,9 +3,9 @@
  * < profile named by an explicit --profile < flags, merged in one pure function (README, "Configuration").
  */
 import { z } from 'zod';
-import { ConfigError, ExitCode, type Problem } from '../errors.js';
-import { problemsFromZod } from './problems.js';
-import { SETTING_RANGES, type Range } from './fields.js';
+import { ConfigError, ExitCode } from '../errors.js';
+import { problemsFromZod, type Problem } from '../core/problems.js';
+import { SETTING_RANGES, type Range } from '../core/fields.js';
 
 /** A number within `range` (config files are checked like flags). */
 function ranged(range: Range) {

@@ -45,3 +45,6 @@ export function rangeProblem(name: string, n: number, range: Range): string | un
 }
 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** Input encodings a CSV may be read in (spreadsheets export all of these). */
+export const CSV_ENCODINGS = ['utf-8', 'utf-16le', 'latin1', 'windows-1252'] as const;

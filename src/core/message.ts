@@ -4,7 +4,7 @@
  * into the exact JSON body Plivo receives, or the full list of problems.
  */
 import { z } from 'zod';
-import type { Problem } from '../errors.js';
+import type { Problem } from './problems.js';
 import { applySmartEncoding, checkTextLimit, countSegments, type SegmentCount } from './encoding.js';
 import { checkPhoneNumber, MAX_DESTINATIONS, parseDestinations, parseSender } from './numbers.js';
 import { loneSurrogateIndex } from './text-decoding.js';

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import type { Problem } from '../errors.js';
+
+/** One validation problem: `field` is a dotted path (`dst`, `template.components.0.index`). */
+export interface Problem {
+  field: string;
+  message: string;
+}
 
 /**
  * Turns zod issues into `field: message` problems. `prefix` is prepended to each path so that a

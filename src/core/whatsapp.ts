@@ -8,8 +8,7 @@
  * never hand back zod's output (loose objects keep unknown keys, but a parse still copies).
  */
 import { z } from 'zod';
-import type { Problem } from '../errors.js';
-import { problemsFromZod } from './problems.js';
+import { problemsFromZod, type Problem } from './problems.js';
 import { isHttpUrl } from './url.js';
 
 /** Limits Meta enforces upstream (Plivo documents none of its own). */

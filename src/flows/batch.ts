@@ -9,28 +9,29 @@ import { access, constants, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Context } from '../context.js';
-import type { SendFlags } from '../commands/options.js';
-import { loadSettings, messageOptions, createClient, type ContentOptions } from '../commands/send.js';
-import { startLocalSandbox } from '../commands/sandbox-session.js';
+import type { SendFlags } from './flags.js';
+import { createClient, loadSettings, messageOptions, startLocalSandbox, type ContentOptions } from './session.js';
 import { readTextOption } from '../input.js';
 import type { InterruptSignal, Io, Terminal } from '../io.js';
-import { plural, type Output } from '../output.js';
+import type { Output } from '../output.js';
+import { plural } from '../core/format.js';
 import { AuthError, CliError, describeSystemError, ExitCode, RateLimitError, RefusedError, signalExitCode, UsageError, ValidationError } from '../errors.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
 import { PLIVO_MAX_RATE } from '../core/fields.js';
-import { requireCredentials, type Credentials, type Settings } from '../core/settings.js';
+import { requireCredentials, type Credentials, type Settings } from '../config/settings.js';
 import type { PlivoClient } from '../transport/client.js';
-import { CsvInput } from './input.js';
-import { compileTemplate, type Template } from './template.js';
-import { describePlan, estimate, planJson, type Plan } from './plan.js';
-import { runDryRun, runPlanPass, type BatchInput } from './runner.js';
-import { JournalError, JournalWriter, loadJournal, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader, type LoadedJournal } from './journal.js';
-import { LineWriter, ResultsFile, resultObject, type ResultsFileOptions, type RowResult } from './results.js';
-import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from './limiter.js';
-import { startProgress, type Progress } from './progress.js';
+import { CsvInput } from '../batch/input.js';
+import { compileTemplate, type Template } from '../batch/template.js';
+import { describePlan, estimate, planJson, type Plan } from '../batch/plan.js';
+import { runDryRun, runPlanPass, type BatchInput } from '../batch/runner.js';
+import type { SendPassResult } from '../batch/sender.js';
+import { JournalError, JournalWriter, loadJournal, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader, type LoadedJournal } from '../batch/journal.js';
+import { LineWriter, ResultsFile, resultObject, type ResultsFileOptions, type RowResult } from '../batch/results.js';
+import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from '../batch/limiter.js';
+import { startProgress, type Progress } from '../batch/progress.js';
 import { resumeCommand } from './resume.js';
-import { lockJournal, lockPathOf, type JournalLock } from './lock.js';
-import { fileIdentity, sameFile } from './file-identity.js';
+import { lockJournal, lockPathOf, type JournalLock } from '../batch/lock.js';
+import { fileIdentity, sameFile } from '../batch/file-identity.js';
 
 export const DEFAULT_RATE = 60;
 export const DEFAULT_CONCURRENCY = 10;
@@ -267,8 +268,8 @@ async function sendLocked(
     };
     const ready = (): Promise<void> | undefined => stdout?.ready();
 
-    const { runSendPass } = await import('./sender.js');
-    const { resolveUnknowns } = await import('./reconcile.js');
+    const { runSendPass } = await import('../batch/sender.js');
+    const { resolveUnknowns } = await import('../batch/reconcile.js');
     const { backoffMs } = await import('../transport/client.js');
     progress = plan.requests > 0 ? await startProgress(out, plan.requests) : undefined;
     run.onInterrupt((signal) => {
@@ -312,28 +313,7 @@ async function sendLocked(
 
     printSummary(run, summary, plan);
     if (resultsFailure) reportResultsFailure(run, resultsFailure, summary);
-    const resumable = journalPath !== undefined;
-    if (result.interrupted) {
-      printResumeHint(run, resumable, signalLead(run));
-      return run.interruptCode();
-    }
-    if (result.abort?.kind === 'auth') {
-      out.error(new AuthError('Plivo rejected the credentials (401); the batch stopped and the remaining rows were not sent.', 'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console, then resume.'), false);
-      printResumeHint(run, resumable);
-      return ExitCode.auth;
-    }
-    if (result.abort?.kind === 'rate-limited') {
-      out.error(new RateLimitError('Plivo kept rate limiting (429); the batch stopped and the remaining rows were not sent.', 'Resume later (rows already sent are skipped), or lower --rate.'), false);
-      printResumeHint(run, resumable);
-      return ExitCode.rateLimited;
-    }
-    if (result.abort?.kind === 'journal') {
-      out.warn(`The batch stopped: ${result.abort.message}. Rows after that point were not sent.`);
-      printResumeHint(run, resumable);
-      return ExitCode.batchIncomplete;
-    }
-    if (resumable && (summary.unknown > 0 || summary.failed > 0) && !resultsFailure) printResumeHint(run, resumable);
-    return summary.sent === plan.rows && !resultsFailure ? ExitCode.ok : ExitCode.batchIncomplete;
+    return endOfBatch(run, result, summary, plan, journalPath !== undefined, resultsFailure !== undefined);
   } finally {
     progress?.stop();
     client?.close();
@@ -341,6 +321,35 @@ async function sendLocked(
     await journal?.close();
     loaded?.index.close();
   }
+}
+
+/**
+ * The exit code of a batch once its summary is out, with how to resume one that did not finish.
+ * A batch Plivo stopped (401, 429) ends in that error, and the way to resume follows it.
+ */
+function endOfBatch(run: BatchRun, result: SendPassResult, summary: Summary, plan: Plan, resumable: boolean, resultsFailed: boolean): number {
+  const { out } = run;
+  if (result.interrupted) {
+    printLines(out, resumeHint(run, resumable, signalLead(run)));
+    return run.interruptCode();
+  }
+  if (result.abort?.kind === 'auth') {
+    throw new AuthError(
+      'Plivo rejected the credentials (401); the batch stopped and the remaining rows were not sent.',
+      'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console, then resume.',
+      resumeHint(run, resumable),
+    );
+  }
+  if (result.abort?.kind === 'rate-limited') {
+    throw new RateLimitError('Plivo kept rate limiting (429); the batch stopped and the remaining rows were not sent.', 'Resume later (rows already sent are skipped), or lower --rate.', resumeHint(run, resumable));
+  }
+  if (result.abort?.kind === 'journal') {
+    out.warn(`The batch stopped: ${result.abort.message}. Rows after that point were not sent.`);
+    printLines(out, resumeHint(run, resumable));
+    return ExitCode.batchIncomplete;
+  }
+  if (resumable && (summary.unknown > 0 || summary.failed > 0) && !resultsFailed) printLines(out, resumeHint(run, resumable));
+  return summary.sent === plan.rows && !resultsFailed ? ExitCode.ok : ExitCode.batchIncomplete;
 }
 
 /** Every file the run reads or writes besides `--results`, with what to call it. */
@@ -579,16 +588,17 @@ function printSummary(run: BatchRun, s: Summary, plan: Plan): void {
   }
 }
 
-function printResumeHint(run: BatchRun, resumable: boolean, lead?: string): void {
-  const { out, flags, type } = run;
+/** What to do about a batch that did not finish: the command that resumes it, when it can be. */
+function resumeHint(run: BatchRun, resumable: boolean, lead?: string): string[] {
+  const { flags, type } = run;
   const prefix = lead ? `${lead} ` : '';
-  if (!resumable) {
-    out.note(`${prefix}There was no --journal, so the batch cannot be resumed safely: the results show which rows were sent.`);
-    return;
-  }
+  if (!resumable) return [`${prefix}There was no --journal, so the batch cannot be resumed safely: the results show which rows were sent.`];
   const stdin = flags.csv === '-' ? ' (with the same CSV on stdin)' : '';
-  out.note(`${prefix}To finish it${stdin} (rows already sent are skipped; unknown ones are looked up first):`);
-  out.note(`  ${resumeCommand(type, { ...flags, resume: undefined })}`);
+  return [`${prefix}To finish it${stdin} (rows already sent are skipped; unknown ones are looked up first):`, `  ${resumeCommand(type, { ...flags, resume: undefined })}`];
+}
+
+function printLines(out: Output, lines: readonly string[]): void {
+  for (const line of lines) out.note(line);
 }
 
 /**

@@ -2,7 +2,7 @@
  * The exact command that resumes a batch (pure): the original flags, which must give the same
  * request bodies (the journal checks it), plus `--resume`.
  */
-import type { SendFlags } from '../commands/options.js';
+import type { SendFlags } from './flags.js';
 
 const VALUE_FLAGS: Array<[keyof SendFlags, string]> = [
   ['csv', '--csv'],

@@ -1,81 +1,28 @@
 /**
  * The send flow shared by sms, mms and whatsapp: settings → message → (dry run | send) → output.
- * Command files only gather their own content options and call `runSend`.
+ * Each command's action gathers its own content options and calls `runSend`.
  */
 import type { Context } from '../context.js';
-import { WAIT_DEFAULT_SECONDS, flagConflict, type SendFlags } from './options.js';
-import { Output, plural } from '../output.js';
+import { WAIT_DEFAULT_SECONDS, flagConflict, type SendFlags } from './flags.js';
+import { Output } from '../output.js';
 import { readTextOption } from '../input.js';
-import { InterruptedError, UsageError, ValidationError } from '../errors.js';
+import { ExitCode, InterruptedError, UsageError, ValidationError } from '../errors.js';
 import type { InterruptSignal } from '../io.js';
-import { buildMessage, type BuiltMessage, type MessageOptions, type MessageType } from '../core/message.js';
-import { requireCredentials, resolveSettings, type Credentials, type Settings } from '../core/settings.js';
+import { buildMessage, type BuiltMessage, type MessageType } from '../core/message.js';
+import { describeUnits, plural } from '../core/format.js';
+import { requireCredentials, type Credentials } from '../config/settings.js';
 import { buildSendRequest } from '../core/request.js';
-import type { PlivoClient, PlivoResponse } from '../transport/client.js';
+import type { PlivoResponse } from '../transport/client.js';
 import { sendChecked } from '../transport/recover.js';
-import { startLocalSandbox } from './sandbox-session.js';
+import { createClient, loadSettings, messageOptions, startLocalSandbox, type ContentOptions } from './session.js';
 import { waitForFinalStates } from './wait.js';
-
-/** Content fields a command adds to the shared ones (media, WhatsApp objects). */
-export type ContentOptions = Pick<MessageOptions, 'mediaUrls' | 'mediaIds' | 'template' | 'interactive' | 'location'>;
-
-export async function loadSettings(ctx: Context, flags: SendFlags, out: Output): Promise<Settings> {
-  const load = ctx.loadConfig ?? (await import('../config/load.js')).loadConfig;
-  const loaded = await load({ cwd: ctx.io.cwd, homedir: ctx.io.homedir, path: flags.config, env: ctx.io.env });
-  for (const warning of loaded.warnings) out.warn(warning);
-  const settings = resolveSettings({
-    file: loaded.config,
-    env: ctx.io.env,
-    profileFlag: flags.profile,
-    flags: {
-      src: flags.src,
-      powerpackUuid: flags.powerpackUuid,
-      url: flags.url,
-      method: flags.method,
-      log: flags.log,
-      trackable: flags.trackable,
-      messageExpiry: flags.messageExpiry,
-      dltEntityId: flags.dltEntityId,
-      dltTemplateId: flags.dltTemplateId,
-      dltTemplateCategory: flags.dltTemplateCategory,
-      smartEncoding: flags.smartEncoding,
-      timeout: flags.timeout,
-      concurrency: flags.concurrency,
-      rate: flags.rate,
-      settle: flags.settle,
-    },
-  });
-  for (const warning of settings.warnings) out.warn(warning);
-  return settings;
-}
-
-/** Message options from settings (flags already merged in), plus per-command content. */
-export function messageOptions(type: MessageType, settings: Settings, flags: SendFlags, text: string | undefined, content: ContentOptions): MessageOptions {
-  // India DLT registration and GSM-7 look-alikes are SMS matters: a config file's values for them
-  // do not reach WhatsApp messages (the flags are refused for whatsapp, see whatsapp-send.ts).
-  const smsOnly = type === 'whatsapp' ? {} : { dltEntityId: settings.dltEntityId, dltTemplateId: settings.dltTemplateId, dltTemplateCategory: settings.dltTemplateCategory, smartEncoding: settings.smartEncoding };
-  return {
-    type,
-    src: settings.src,
-    powerpackUuid: settings.powerpackUuid,
-    dst: flags.dst,
-    text,
-    url: settings.url,
-    method: settings.method,
-    log: settings.log,
-    trackable: settings.trackable,
-    messageExpiry: settings.messageExpiry,
-    ...smsOnly,
-    ...content,
-  };
-}
 
 export async function runSend(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions): Promise<number> {
   const conflict = flagConflict(flags);
   if (conflict) throw new UsageError(conflict.message, conflict.hint);
   const out = new Output(ctx.io, flags.json === true);
   if (flags.csv !== undefined) {
-    const { runBatch } = await import('../batch/command.js');
+    const { runBatch } = await import('./batch.js');
     return runBatch(ctx, type, flags, content, out);
   }
   const text = await readTextOption(flags.text, ctx.io);
@@ -89,7 +36,7 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
 
   if (flags.dryRun) {
     printDryRun(out, buildSendRequest(settings.apiUrl, settings.authId, message.body), message);
-    return 0;
+    return ExitCode.ok;
   }
 
   const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
@@ -107,7 +54,7 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
       );
       if (flags.wait === undefined && !sandbox) {
         printSent(out, response, message, recovered);
-        return 0;
+        return ExitCode.ok;
       }
       // --wait (and --sandbox): follow each message to a final state. With --json the answer and
       // the final records make one object, so stdout stays one JSON value.
@@ -143,22 +90,6 @@ async function stopOnSignal<T>(ctx: Context, work: Promise<T>, stopped: (signal:
   }
 }
 
-export async function createClient(ctx: Context, credentials: Credentials, settings: Settings, out: Output, debug: boolean, maxSockets?: number): Promise<PlivoClient> {
-  const { PlivoClient } = await import('../transport/client.js');
-  return new PlivoClient({
-    ...credentials,
-    version: ctx.version,
-    timeoutSeconds: settings.timeout,
-    maxRetries: settings.retries,
-    env: ctx.io.env,
-    maxSockets,
-    onDebug: debug ? (line) => out.note(line) : undefined,
-    onRetry: ({ attempt, delayMs, reason }) => {
-      if (!out.json || debug) out.note(`Retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1}): ${reason}`);
-    },
-  });
-}
-
 function printDryRun(out: Output, request: ReturnType<typeof buildSendRequest>, message: BuiltMessage): void {
   if (out.json) return out.jsonLine(request);
   const c = out.out;
@@ -192,12 +123,4 @@ function printQueued(out: Output, response: PlivoResponse, message: BuiltMessage
   const shown = out.io.stdout.isTTY === true && uuids.length > UUIDS_ON_TERMINAL + 1 ? uuids.slice(0, UUIDS_ON_TERMINAL) : uuids;
   for (const uuid of shown) out.line(`  ${uuid}`);
   if (shown.length < uuids.length) out.line(c.dim(`  … and ${(uuids.length - shown.length).toLocaleString('en-US')} more (--json for all)`));
-}
-
-export function describeUnits(message: BuiltMessage): string {
-  const { body, count } = message;
-  if (body.type !== 'sms') return body.type === 'mms' ? `MMS, ${plural((body.media_urls?.length ?? 0) + (body.media_ids?.length ?? 0), 'attachment')}` : 'WhatsApp';
-  if (!count) return 'no text';
-  const each = message.destinations.length > 1 ? ' each' : '';
-  return `${count.encoding}, ${plural(count.segments, 'segment')}${each}`;
 }

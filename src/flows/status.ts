@@ -1,9 +1,9 @@
 /** The status command's action: Plivo's record of each message, or --wait until final. */
 import type { Context } from '../context.js';
-import { WAIT_DEFAULT_SECONDS, type SendFlags } from './options.js';
+import { WAIT_DEFAULT_SECONDS, type SendFlags } from './flags.js';
 import { Output } from '../output.js';
-import { requireCredentials } from '../core/settings.js';
-import { createClient, loadSettings } from './send.js';
+import { requireCredentials } from '../config/settings.js';
+import { createClient, loadSettings } from './session.js';
 import { FINAL_STATES, printState, waitForFinalStates } from './wait.js';
 import { explainErrorCode } from '../transport/explain.js';
 import type { MessageRecord, PlivoClient } from '../transport/client.js';

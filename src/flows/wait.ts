@@ -8,14 +8,8 @@ export const FINAL_STATES = new Set(['delivered', 'undelivered', 'failed', 'read
 const SUCCESS_STATES = new Set(['delivered', 'read', 'received']);
 
 /**
- * The exit code table has no row of its own for "still in flight when the wait ended": 3 says the
- * outcome is not known yet, which is exactly the case.
- */
-const NOT_FINAL_IN_TIME = ExitCode.network;
-
-/**
  * Exit code: 0 when every message was delivered (or read), 1 when any failed or was undelivered,
- * NOT_FINAL_IN_TIME (3) when some were still not final after `seconds`.
+ * ExitCode.notFinal (3) when some were still not final after `seconds`.
  */
 export async function waitForFinalStates(
   client: PlivoClient,
@@ -45,7 +39,7 @@ export async function waitForFinalStates(
     out.warn(`${uuid} is not final after ${seconds} s; check later with: plivo-send status ${uuid}`);
   }
   const records = uuids.flatMap((uuid) => finals.get(uuid) ?? []);
-  if (pending.size > 0) return { exitCode: NOT_FINAL_IN_TIME, records };
+  if (pending.size > 0) return { exitCode: ExitCode.notFinal, records };
   return { exitCode: records.every((r) => SUCCESS_STATES.has(r.message_state)) ? ExitCode.ok : ExitCode.invalid, records };
 }
 

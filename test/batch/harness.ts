@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InterruptSignal, Io, Terminal } from '../../src/io.js';
 import type { Context } from '../../src/context.js';
-import type { ConfigFile } from '../../src/core/settings.js';
+import type { ConfigFile } from '../../src/config/settings.js';
 import { run } from '../../src/cli.js';
 
 export const AUTH_ID = 'MAXXXXXXXXXXXXXXXXXX';

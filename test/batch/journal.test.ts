@@ -3,7 +3,7 @@ import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalWriter, loadJournal, RowState, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader } from '../../src/batch/journal.js';
 import { ReorderBuffer, neutralizeCell, resultCsvLine, type RowResult } from '../../src/batch/results.js';
-import { resumeCommand, shellQuote } from '../../src/batch/resume.js';
+import { resumeCommand, shellQuote } from '../../src/flows/resume.js';
 import { tempDir } from './harness.js';
 
 const header: JournalHeader = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeApiUrl, parseConfigFile, requireCredentials, resolveSettings, type ConfigFile } from '../../src/core/settings.js';
+import { normalizeApiUrl, parseConfigFile, requireCredentials, resolveSettings, type ConfigFile } from '../../src/config/settings.js';
 import { ConfigError, ExitCode } from '../../src/errors.js';
 
 const file: ConfigFile = {

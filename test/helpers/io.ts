@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Io } from '../../src/io.js';
 import type { Context } from '../../src/context.js';
-import type { ConfigFile } from '../../src/core/settings.js';
+import type { ConfigFile } from '../../src/config/settings.js';
 import { run } from '../../src/cli.js';
 
 export interface FakeRun {

@@ -1,0 +1,48 @@
+/** `sandbox`: runs the local Plivo-compatible Message API until Ctrl-C. */
+import type { Context } from '../context.js';
+import { Output } from '../output.js';
+import { ExitCode, UsageError } from '../errors.js';
+
+export interface SandboxFlags {
+  port?: number;
+  authId?: string;
+  authToken?: string;
+  deliveryDelay?: number;
+  rateLimit?: boolean;
+  json?: boolean;
+}
+
+export async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<number> {
+  const out = new Output(ctx.io, flags.json === true);
+  const { startSandbox, PortInUseError } = await import('../sandbox/server.js');
+  const port = flags.port ?? 8765;
+  const sandbox = await startSandbox({
+    port,
+    authId: flags.authId,
+    authToken: flags.authToken,
+    deliveryDelayMs: flags.deliveryDelay,
+    rateLimit: flags.rateLimit === false ? false : undefined,
+    log: out.json ? undefined : (line) => out.note(out.err.dim(line)),
+  }).catch((error: unknown) => {
+    if (error instanceof PortInUseError) throw new UsageError(`Port ${port} on 127.0.0.1 is already in use (another sandbox, or another server).`, 'Stop what is using it, pick another port with --port <n>, or use --port 0 for a free one.');
+    throw error;
+  });
+  if (out.json) {
+    out.jsonLine({ url: sandbox.url, auth_id: sandbox.authId, auth_token: sandbox.authToken });
+  } else {
+    const c = out.out;
+    out.line(`${c.green('●')} Plivo sandbox listening on ${c.bold(sandbox.url)}`);
+    out.line('');
+    out.line(`  export PLIVO_API_URL=${sandbox.url}`);
+    out.line(`  export PLIVO_AUTH_ID=${sandbox.authId}`);
+    out.line(`  export PLIVO_AUTH_TOKEN=${sandbox.authToken}`);
+    out.line('');
+    out.line(c.dim('Press Ctrl-C to stop.'));
+  }
+  await new Promise<void>((resolve) => {
+    const stop = ctx.io.onInterrupt?.(() => resolve());
+    if (!stop) resolve();
+  });
+  await sandbox.close();
+  return ExitCode.ok;
+}
