@@ -1,9 +1,9 @@
 // Keeps the dependencies of src/ pointing one way (README: Development):
 //   cli → program → commands → flows → engines and edge modules → errors → core
 // An import may go to its own layer or a lower one, never a higher one, and no chain of imports
-// that runs at load time (static value imports and dynamic import()) may come back to where it
-// started. `import type` counts for the direction but not for cycles: TypeScript erases it, so it
-// never decides what loads first. Run by `npm run lint`; exits 1 and names each offending import.
+// (static, dynamic import(), and `import type` too: two modules that need each other's types are
+// one concern split in two) may come back to where it started. Run by `npm run lint`; exits 1 and
+// names each offending import.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,16 +48,16 @@ function target(from, specifier) {
   return resolve(dirname(from), specifier).replace(/\.js$/, '.ts');
 }
 
-/** Every relative import of `file`, with whether it runs at load time (not `import type`). */
+/** Every relative import of `file` (static, dynamic and `import type`). */
 function importsOf(file) {
   const text = readFileSync(file, 'utf8');
   const found = [];
-  for (const [, clause, specifier] of text.matchAll(STATIC)) found.push({ specifier, runtime: !/^\s*type\b/.test(clause) });
-  for (const [, specifier] of text.matchAll(BARE)) found.push({ specifier, runtime: true });
-  for (const [, specifier] of text.matchAll(DYNAMIC)) found.push({ specifier, runtime: true });
-  return found.flatMap(({ specifier, runtime }) => {
+  for (const [, , specifier] of text.matchAll(STATIC)) found.push(specifier);
+  for (const [, specifier] of text.matchAll(BARE)) found.push(specifier);
+  for (const [, specifier] of text.matchAll(DYNAMIC)) found.push(specifier);
+  return found.flatMap((specifier) => {
     const to = target(file, specifier);
-    return to === undefined ? [] : [{ to, runtime }];
+    return to === undefined ? [] : [to];
   });
 }
 
@@ -96,22 +96,22 @@ function cycles(graph) {
 
 const show = (file) => relative(ROOT, file).split('\\').join('/');
 const problems = [];
-const runtimeGraph = new Map();
+const graph = new Map();
 const files = sourceFiles(SRC);
 for (const file of files) {
   const edges = new Set();
-  for (const { to, runtime } of importsOf(file)) {
+  for (const to of importsOf(file)) {
     if (!files.includes(to)) {
       problems.push(`${show(file)} imports ${show(to)}, which does not exist`);
       continue;
     }
     const [from, into] = [layerOf(file), layerOf(to)];
     if (into > from) problems.push(`${show(file)} (${LAYERS[from][0]}) imports ${show(to)} (${LAYERS[into][0]}): imports point down, never up`);
-    if (runtime) edges.add(to);
+    edges.add(to);
   }
-  runtimeGraph.set(file, edges);
+  graph.set(file, edges);
 }
-for (const component of cycles(runtimeGraph)) {
+for (const component of cycles(graph)) {
   problems.push(`import cycle between ${component.map(show).sort().join(', ')}`);
 }
 

@@ -5,9 +5,8 @@
 import type { Attempted } from '../transport/evidence.js';
 import { lookUp } from '../transport/lookup.js';
 import type { CheckItem } from './runner.js';
-import type { SendContext } from './sender.js';
+import type { Resolution, SendContext } from './sender.js';
 
-export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' } | { kind: 'error'; error: string };
 
 /**
  * Looks every unknown row up at once (transport/lookup.ts: a few paced list queries cover many
@@ -16,7 +15,7 @@ export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' }
  * `absent` (nothing queued, the list caught up) lets the send pass send the row; every doubt
  * is an `error` resolution, so the row stays `unknown` and is never sent blindly.
  */
-export async function resolveUnknowns(items: CheckItem[], ctx: SendContext, _concurrency?: number): Promise<Map<number, Resolution>> {
+export async function resolveUnknowns(items: CheckItem[], ctx: SendContext): Promise<Map<number, Resolution>> {
   const resolutions = new Map<number, Resolution>();
   // Messages of rows the journal records as sent are theirs, whatever their time. Keyed by single
   // number: a row to A<B and a row to A both have messages in A's list.

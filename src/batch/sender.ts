@@ -1,12 +1,11 @@
 /**
  * Sending a batch: each row once, through the rate limiter and the concurrency bound, journalled
  * before and after its request, with results reordered into input order. Only this module (and
- * command.ts, which builds its context) touches the network.
+ * flows/batch.ts, which builds its context) touches the network.
  */
 import type { BuiltMessage } from '../core/message.js';
 import type { PlivoClient, Attempt } from '../transport/client.js';
 import { describeUnknown } from '../transport/client.js';
-import type { Resolution } from './reconcile.js';
 import { describeProblems, prepareRow, unitsOf, type PreparedRow } from './row.js';
 import { bodyHash } from './hash.js';
 import { RowState, type JournalIndex, type JournalRecord, type JournalWriter } from './journal.js';
@@ -65,7 +64,8 @@ export interface SendPassResult {
   rows: number;
 }
 
-export type { Resolution } from './reconcile.js';
+/** What a resume's lookup made of a row whose outcome was unknown (reconcile.ts). */
+export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' } | { kind: 'error'; error: string };
 
 /**
  * Sends every row not settled before, reading the CSV in order. A row takes its turn on each of

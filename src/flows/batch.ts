@@ -300,7 +300,7 @@ async function sendLocked(
       onRowDone: () => progress?.update(++done),
     };
     if (pass.toCheck.length > 0) await settleUnknowns(pass.toCheck.length, journalWrittenAt, run);
-    const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx, run.concurrency) : new Map();
+    const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx) : new Map();
     const result = await runSendPass(run.batch, sendCtx, resolutions, run.interrupted);
     // The pass is over: end any grace-period wait still pending, whose timer would otherwise keep
     // the process alive for up to GRACE_MS after a signal.

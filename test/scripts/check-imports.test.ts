@@ -43,12 +43,14 @@ describe('check-imports', () => {
     expect(out.stderr).toContain('import cycle between src/flows/a.ts, src/flows/b.ts');
   });
 
-  it('a cycle through `import type` alone passes: TypeScript erases it', () => {
+  it('a cycle through `import type` alone fails too: one concern split in two', () => {
     const root = tree({
       'batch/a.ts': "import type { B } from './b.js';\nexport type A = B | 1;\n",
       'batch/b.ts': "import type { A } from './a.js';\nexport type B = A | 2;\n",
     });
-    expect(check(root).code).toBe(0);
+    const out = check(root);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('import cycle between src/batch/a.ts, src/batch/b.ts');
   });
 
   it('fails on an import that points up: core → errors, an engine → a flow, a flow → a command', () => {
