@@ -37,6 +37,39 @@ describe('buildMessage: sms body', () => {
     expect(typeof b.dlt_entity_id).toBe('string');
   });
 
+  it('writes the keys in the order Plivo documents them, whatever order the parts fill them in', () => {
+    const b = body(
+      sms({
+        powerpackUuid: 'p-1',
+        src: undefined,
+        url: 'https://e.com/cb',
+        method: 'POST',
+        log: 'true',
+        trackable: true,
+        messageExpiry: 60,
+        dltEntityId: '1',
+        dltTemplateId: '2',
+        dltTemplateCategory: 'service_implicit',
+      }),
+    );
+    expect(Object.keys(b)).toEqual([
+      'powerpack_uuid',
+      'dst',
+      'text',
+      'type',
+      'url',
+      'method',
+      'log',
+      'trackable',
+      'message_expiry',
+      'dlt_entity_id',
+      'dlt_template_id',
+      'dlt_template_category',
+    ]);
+    const m = body({ type: 'mms', src: '14155550100', dst: ['14155550101'], text: 'Hi', mediaUrls: ['https://e.com/a.png'], mediaIds: ['801c'] });
+    expect(Object.keys(m)).toEqual(['src', 'dst', 'text', 'type', 'media_urls', 'media_ids']);
+  });
+
   it('turns a boolean log from a config file into the string Plivo wants', () => {
     expect(body(sms({ log: false })).log).toBe('false');
   });
@@ -65,7 +98,9 @@ describe('buildMessage: sms body', () => {
   });
 
   it('uses a Powerpack instead of src', () => {
-    expect(body(sms({ src: undefined, powerpackUuid: 'a1b2c3d4-0000-4000-8000-000000000001' }))).toMatchObject({ powerpack_uuid: 'a1b2c3d4-0000-4000-8000-000000000001' });
+    expect(body(sms({ src: undefined, powerpackUuid: 'a1b2c3d4-0000-4000-8000-000000000001' }))).toMatchObject({
+      powerpack_uuid: 'a1b2c3d4-0000-4000-8000-000000000001',
+    });
   });
 });
 
@@ -94,18 +129,33 @@ describe('buildMessage: every rule is checked, every problem reported', () => {
     ['expiry not a number', { messageExpiry: '3h' }, /^message_expiry: '3h' is not a whole number/],
     ['expiry too small', { messageExpiry: '4' }, /^message_expiry: must be between 5 and 10799/],
     ['expiry too large', { messageExpiry: 10800 }, /^message_expiry: must be between 5 and 10799/],
-    ['bad DLT category', { dltTemplateCategory: 'marketing' }, /^dlt_template_category: must be one of transactional, promotional, service_implicit, service_explicit/],
+    [
+      'bad DLT category',
+      { dltTemplateCategory: 'marketing' },
+      /^dlt_template_category: must be one of transactional, promotional, service_implicit, service_explicit/,
+    ],
     ['media on sms', { mediaUrls: ['https://e.com/a.png'] }, /^media_urls: SMS cannot carry media/],
     ['template on sms', { template: { name: 'x', language: 'en' } }, /^template: is only for WhatsApp/],
-    ['src with a hyphen', { src: 'My-Shop' }, /^src: 'My-Shop' may hold only letters A-Z a-z and digits 0-9 \(an alphanumeric sender ID of at most 11 characters\); '-' is not one$/],
+    [
+      'src with a hyphen',
+      { src: 'My-Shop' },
+      /^src: 'My-Shop' may hold only letters A-Z a-z and digits 0-9 \(an alphanumeric sender ID of at most 11 characters\); '-' is not one$/,
+    ],
     ['src with a space', { src: 'MY SHOP' }, /^src: 'MY SHOP' may hold only letters .*; a space is not one$/],
     ['src with an accent', { src: 'Café' }, /^src: 'Café' may hold only letters .*; 'é' is not one$/],
     ['blank text', { text: ' \n\t ' }, /^text: is blank \(only spaces or line breaks\)/],
     ['lone surrogate in text', { text: 'Hi \ud83d there' }, /^text: holds an unpaired UTF-16 surrogate \(\\uD83D\) at character 4/],
-    ['a placeholder in --dst without --csv', { dst: ['{{Phone}}'] }, /^dst: '\{\{Phone\}\}' is a placeholder: it is filled from a CSV column only in batch mode \(--csv <file>\)/],
+    [
+      'a placeholder in --dst without --csv',
+      { dst: ['{{Phone}}'] },
+      /^dst: '\{\{Phone\}\}' is a placeholder: it is filled from a CSV column only in batch mode \(--csv <file>\)/,
+    ],
   ])('%s', (_name, options, expected) => {
     const found = problems(sms(options));
-    expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => expected.test(p)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   it('accepts the limits themselves: 1,600 GSM characters, 737 UCS-2 units, expiry 5 and 10799', () => {
@@ -138,6 +188,12 @@ describe('buildMessage: every rule is checked, every problem reported', () => {
     expect(found.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['src', 'dst', 'text', 'log']));
   });
 
+  it('reports problems part by part: sender, destinations, text, content, delivery, then shapes and enums', () => {
+    expect(
+      problems(sms({ src: 'My-Shop', dst: [], text: ' ', mediaIds: ['1'], method: 'PUT', log: 'x', trackable: 'maybe' })).map((p) => p.split(':')[0]),
+    ).toEqual(['src', 'dst', 'text', 'media_urls', 'method', 'trackable', 'method', 'log']);
+  });
+
   it('applies smart encoding only on request, and reports the replacements', () => {
     const plain = buildMessage(sms({ text: '“Quoted”' }));
     expect(plain.ok && plain.message.count?.encoding).toBe('UCS-2');
@@ -163,12 +219,19 @@ describe('buildMessage: mms', () => {
 
   it.each<[string, Partial<MessageOptions>, RegExp]>([
     ['no media', {}, /^media_urls: MMS needs at least one attachment/],
-    ['11 attachments', { mediaUrls: Array.from({ length: 6 }, (_, i) => `https://e.com/${i}.png`), mediaIds: ['1', '2', '3', '4', '5'] }, /at most 10 attachments in all.*got 11/],
+    [
+      '11 attachments',
+      { mediaUrls: Array.from({ length: 6 }, (_, i) => `https://e.com/${i}.png`), mediaIds: ['1', '2', '3', '4', '5'] },
+      /at most 10 attachments in all.*got 11/,
+    ],
     ['relative media URL', { mediaUrls: ['cat.png'] }, /^media_urls\.0: must be an absolute http/],
     ['text over 1,600', { mediaUrls: ['https://e.com/a.png'], text: 'x'.repeat(1601) }, /^text: .*MMS text may be at most 1600/],
   ])('%s', (_name, options, expected) => {
     const found = problems(mms(options));
-    expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => expected.test(p)),
+      found.join('\n'),
+    ).toBe(true);
   });
 });
 
@@ -194,7 +257,10 @@ describe('buildMessage: whatsapp', () => {
     ['bad template name', { template: { name: 'Order Update', language: 'en' } }, /^template\.name: /],
   ])('%s', (_name, options, expected) => {
     const found = problems(wa(options));
-    expect(found.some((p) => expected.test(p)), found.join('\n')).toBe(true);
+    expect(
+      found.some((p) => expected.test(p)),
+      found.join('\n'),
+    ).toBe(true);
   });
 
   it('accepts a caption of exactly 1,024 characters with media', () => {
