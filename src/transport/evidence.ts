@@ -130,17 +130,23 @@ function candidates(records: MessageRecord[], attempt: Attempted, clock: PlivoCl
 /**
  * Where a record's Plivo time falls against the attempt's start: through today's view of Plivo's
  * clock (narrowed by probes), and, for a resumed row, also against the start as its run measured
- * it on Plivo's clock. Both are true when this machine's clock was not stepped in between, so they
- * never contradict each other; after a step today's view is wrong, and a contradiction leaves the
- * record unplaced instead of misplaced.
+ * it on Plivo's clock (narrow after many answers). Both are true when this machine's clock was not
+ * stepped in between, so they never contradict each other: where today's view cannot tell, the
+ * run's decides; after a step today's view is wrong, and a contradiction leaves the record
+ * unplaced instead of misplaced.
  */
 function placeSince(at: number, attempt: Attempted, clock: PlivoClock): 'after' | 'before' | 'unsure' {
   const today = clock.place(at, attempt.since);
   const since = attempt.sincePlivo;
-  if (since === undefined || today === 'unsure') return today;
-  const then = at >= since.hi ? 'after' : at < since.lo ? 'before' : 'unsure';
+  if (since === undefined) return today;
+  // The run's own measurement, with a margin for the drift of either clock during a long run.
+  const then = at >= since.hi + DRIFT_MARGIN_MS ? 'after' : at < since.lo - DRIFT_MARGIN_MS ? 'before' : 'unsure';
+  if (today === 'unsure') return then;
   return (today === 'after' && then === 'before') || (today === 'before' && then === 'after') ? 'unsure' : today;
 }
+
+/** Clocks drift apart by a few milliseconds an hour at most; a run's measurement is trusted this far. */
+const DRIFT_MARGIN_MS = 20;
 
 function unplaced(at: number | undefined, clock: PlivoClock): string {
   if (at === undefined) return 'its message_time has no time zone';

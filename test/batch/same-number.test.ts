@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer, type Reply } from '../helpers/fault-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { startWatchServer, type WatchServer } from '../helpers/watch-server.js';
 import { cleanEnv, runBin, startBin } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, runBatchCli, serverEnv, tempDir, writeCsv } from './harness.js';
@@ -41,7 +42,6 @@ function csvTo(destinations: string[]): string {
 
 const results = (name = 'results.jsonl') => jsonLines(readFileSync(join(dir, name), 'utf8'));
 const rowOf = (text: string) => Number(/Name(\d+),/.exec(text)![1]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Messages the fault server queues, and which row each belongs to (by its text), as Plivo would
@@ -52,11 +52,22 @@ function plivoQueue() {
   const queue = (body: Record<string, unknown>, afterMs = 0): string => {
     const uuid = randomUUID();
     const time = new Date(Date.now() + afterMs).toISOString().replace('T', ' ').replace('Z', '000+00:00');
-    faults.messages.push({ message_uuid: uuid, to_number: String(body.dst), from_number: String(body.src), message_state: 'queued', message_time: time, message_type: 'sms', error_code: '000' });
+    faults.messages.push({
+      message_uuid: uuid,
+      to_number: String(body.dst),
+      from_number: String(body.src),
+      message_state: 'queued',
+      message_time: time,
+      message_type: 'sms',
+      error_code: '000',
+    });
     owner.set(uuid, rowOf(String(body.text)));
     return uuid;
   };
-  const accept = (body: Record<string, unknown>): Reply => ({ status: 202, body: { api_id: randomUUID(), message: 'message(s) queued', message_uuid: [queue(body)] } });
+  const accept = (body: Record<string, unknown>): Reply => ({
+    status: 202,
+    body: { api_id: randomUUID(), message: 'message(s) queued', message_uuid: [queue(body)] },
+  });
   return { owner, queue, accept };
 }
 
@@ -73,7 +84,10 @@ describe('rows to the same number', () => {
     watch.delayMs = 150;
     const rows = [A, B, A, dstOf(3), `${A}<${dstOf(4)}`, dstOf(4), A, dstOf(5), dstOf(6), A, dstOf(7), dstOf(8)];
     const path = writeCsv(dir, 'people.csv', csvTo(rows));
-    const out = await runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--concurrency', '4', '--results', 'results.jsonl'], { env: serverEnv(watch.url), cwd: dir });
+    const out = await runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--concurrency', '4', '--results', 'results.jsonl'], {
+      env: serverEnv(watch.url),
+      cwd: dir,
+    });
     expect(out.code, out.stderr).toBe(0);
     expect(watch.posts).toHaveLength(rows.length);
     expect(watch.maxPerNumber).toBe(1);
@@ -104,7 +118,9 @@ describe('rows to the same number', () => {
       [4, 'failed', blocked],
       [5, 'sent', undefined],
     ]);
-    expect(faults.posts().map((p) => (p.json as { text: string }).text)).toEqual(expect.arrayContaining(['Hi Name1, code 1', 'Hi Name2, code 2', 'Hi Name5, code 5']));
+    expect(faults.posts().map((p) => (p.json as { text: string }).text)).toEqual(
+      expect.arrayContaining(['Hi Name1, code 1', 'Hi Name2, code 2', 'Hi Name5, code 5']),
+    );
     expect(faults.posts()).toHaveLength(3);
     const journalled = new Set(jsonLines(readFileSync(join(dir, 'j.jsonl'), 'utf8')).map((r) => r.row));
     expect(journalled.has(3) || journalled.has(4)).toBe(false);
@@ -157,9 +173,12 @@ describe('rows to the same number', () => {
     watch.delayMs = 3000;
     const path = writeCsv(dir, 'people.csv', csvTo([A, A, A, A]));
     let interrupt = (): void => undefined;
-    const running = runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--results', 'results.jsonl'], { env: serverEnv(watch.url), cwd: dir, onStart: (press) => (interrupt = press) });
-    const deadline = Date.now() + 10_000;
-    while (watch.posts.length === 0 && Date.now() < deadline) await sleep(5);
+    const running = runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--results', 'results.jsonl'], {
+      env: serverEnv(watch.url),
+      cwd: dir,
+      onStart: (press) => (interrupt = press),
+    });
+    await waitFor(() => watch.posts.length > 0, 'the first request');
     interrupt();
     const out = await running;
     expect(out.code, out.stderr).toBe(130);
@@ -201,7 +220,9 @@ describe('the built binary: two rows to one number, two lost answers, then --res
       [1, 'unknown'],
       [2, 'failed'],
     ]);
-    expect(results()[1]!.error).toBe(`not sent: an earlier row (row 1) to ${number} has an unknown outcome; resume with --journal to check it first, then these are sent`);
+    expect(results()[1]!.error).toBe(
+      `not sent: an earlier row (row 1) to ${number} has an unknown outcome; resume with --journal to check it first, then these are sent`,
+    );
     expect(faults.posts()).toHaveLength(1);
 
     // Resume until nothing is left to check (each resume meets the next scripted fault).
@@ -212,6 +233,8 @@ describe('the built binary: two rows to one number, two lost answers, then --res
   });
 
   it('kill -9 while a 429 holds row 1 back: row 2 to the same number was never requested, and the resume sends each once', async () => {
+    // Plivo stamps a message some time after the request reached it (see fault-server.ts).
+    faults.stampMs = 100;
     const { owner, accept } = plivoQueue();
     let refused = false;
     faults.fallback = (body): Reply => {
@@ -226,11 +249,11 @@ describe('the built binary: two rows to one number, two lost answers, then --res
     const env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: faults.url });
     const args = ['sms', '--csv', csv, ...TEXT, '--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl'];
 
-    // Row 3 (another number) is requested along with row 1; row 2 waits for row 1's outcome.
-    const run = startBin(args, { env, cwd: dir, timeoutMs: 30_000 });
-    const deadline = Date.now() + 15_000;
+    // Row 2 waits for row 1's outcome; --debug says when the client has row 1's 429 (row 3, to
+    // another number, may or may not have been requested by then).
+    const run = startBin([...args, '--debug'], { env, cwd: dir, timeoutMs: 30_000 });
     const posted = (row: number) => faults.posts().some((p) => rowOf((p.json as { text: string }).text) === row);
-    while (!(posted(1) && posted(3)) && Date.now() < deadline) await sleep(5);
+    await waitFor(() => run.output().stderr.includes('Message/ → 429'), 'the 429 answer to row 1');
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     expect(posted(2)).toBe(false);

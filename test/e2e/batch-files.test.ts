@@ -6,10 +6,24 @@
  * journal that cannot be written is refused before sending.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
 import { startHoldServer } from '../helpers/hold-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { BIN, cleanEnv, runBin, startBin, type Spawned, type SpawnOptions } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from '../batch/harness.js';
@@ -38,16 +52,7 @@ const fileLocks = () => {
   return existsSync(locks) ? readdirSync(locks) : [];
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const postsTo = (dst: string) => server.posts().filter((p) => (p.json as { dst: string }).dst === dst);
-
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function batchArgs(rows: number, extra: string[] = []): string[] {
   const csv = writeCsv(dir, 'people.csv', peopleCsv(rows));
@@ -97,7 +102,7 @@ describe('the journal lock holds the file, whatever its name', () => {
         const holdEnv = { ...env, PLIVO_API_URL: hold.url };
         const args = batchArgs(ROWS, ['--concurrency', '2', '--timeout', '120']);
         const first = startBin([...args, '--journal', 'j.jsonl'], { env: holdEnv, cwd: dir, timeoutMs: 120_000 });
-        await until(() => hold.posts.length >= 1 || first.child.exitCode !== null, 'the first run to send');
+        await waitFor(() => hold.posts.length >= 1 || first.child.exitCode !== null, 'the first run to send');
         mkdirSync(join(dir, 'elsewhere'));
         make(join(dir, 'j.jsonl'), join(dir, at));
 
@@ -248,7 +253,7 @@ describe('results that cannot be written', () => {
     for (const r of results) expect(r.message_uuid).toEqual(server.messages.filter((m) => m.to_number === r.dst).map((m) => m.message_uuid));
   });
 
-  it('without a journal: each row\'s line is written at once, and no row is sent after the first line that could not be written, exit 6', async () => {
+  it("without a journal: each row's line is written at once, and no row is sent after the first line that could not be written, exit 6", async () => {
     const ROWS = 40;
     // One request at a time. Row 1's line fails as soon as row 1 is answered (lines used to wait
     // up to a second in a buffer, while every row was sent); row 2's request may have started in
@@ -256,7 +261,9 @@ describe('results that cannot be written', () => {
     const out = await bin(batchArgs(ROWS, ['--concurrency', '1', '--results', '/dev/full']));
     expect(out.code, out.stderr).toBe(6);
     expect(out.stderr).toContain('Could not write the results file /dev/full: no space left on device (ENOSPC). No new rows are sent.');
-    expect(out.stderr).toContain('There was no --journal, so the results were the only record: no row was sent after the failed write (requests already on their way were finished)');
+    expect(out.stderr).toContain(
+      'There was no --journal, so the results were the only record: no row was sent after the failed write (requests already on their way were finished)',
+    );
     const sent = server.posts().map((p) => (p.json as { dst: string }).dst);
     expect(sent).toEqual([dstOf(1), dstOf(2)].slice(0, Math.max(1, sent.length)));
   });
@@ -283,32 +290,38 @@ function mountTmpfs(path: string, size: string): boolean {
 const canMount = process.getuid?.() === 0 && process.platform === 'linux';
 
 describe('a journal that cannot be written', () => {
-  it.skipIf(!canMount)('a full disk under the journal stops the batch (exit 6, the reason said); once there is room the resume sends every row exactly once', async ({ skip }) => {
-    const ROWS = 150;
-    const small = join(dir, 'small');
-    // About 80 rows' records fit; few rows are in flight when it fills, so the resume has few to look up.
-    if (!mountTmpfs(small, '16k')) return skip('mount -t tmpfs is not allowed here');
-    try {
-      const args = batchArgs(ROWS, ['--concurrency', '2', '--journal', join(small, 'j.jsonl')]);
-      const out = await bin([...args, '--results', 'first.jsonl']);
-      expect(out.code, out.stderr).toBe(6);
-      expect(out.stderr).toMatch(/The batch stopped: the journal could not be written \(.*ENOSPC.*\)/);
-      expect(out.stderr).toMatch(/To finish it .*:\n {2}plivo-send sms .*--resume\n/);
-      expect(out.stderr).not.toMatch(/Internal error/);
-      const first = jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'));
-      expect(first).toHaveLength(ROWS);
-      expect(server.posts().length).toBeLessThan(ROWS);
-      for (const r of first.filter((r) => r.status === 'sent')) expect(postsTo(r.dst as string), `row ${String(r.row)}`).toHaveLength(1);
+  it.skipIf(!canMount)(
+    'a full disk under the journal stops the batch (exit 6, the reason said); once there is room the resume sends every row exactly once',
+    async ({ skip }) => {
+      const ROWS = 150;
+      const small = join(dir, 'small');
+      // About 80 rows' records fit; few rows are in flight when it fills, so the resume has few to look up.
+      if (!mountTmpfs(small, '16k')) return skip('mount -t tmpfs is not allowed here');
+      // Plivo stamps a message some time after the request reached it: the rows whose outcome the
+      // full disk left unknown are then told apart from their attempts by the resume.
+      server.stampMs = 100;
+      try {
+        const args = batchArgs(ROWS, ['--concurrency', '2', '--journal', join(small, 'j.jsonl')]);
+        const out = await bin([...args, '--results', 'first.jsonl']);
+        expect(out.code, out.stderr).toBe(6);
+        expect(out.stderr).toMatch(/The batch stopped: the journal could not be written \(.*ENOSPC.*\)/);
+        expect(out.stderr).toMatch(/To finish it .*:\n {2}plivo-send sms .*--resume\n/);
+        expect(out.stderr).not.toMatch(/Internal error/);
+        const first = jsonLines(readFileSync(join(dir, 'first.jsonl'), 'utf8'));
+        expect(first).toHaveLength(ROWS);
+        expect(server.posts().length).toBeLessThan(ROWS);
+        for (const r of first.filter((r) => r.status === 'sent')) expect(postsTo(r.dst as string), `row ${String(r.row)}`).toHaveLength(1);
 
-      expect(spawnSync('mount', ['-o', 'remount,size=4m', small]).status).toBe(0);
-      const resumed = await bin([...args, '--resume', '--timeout', '1', '--results', 'resumed.jsonl']);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      expectEachRowSentOnce(ROWS);
-    } finally {
-      spawnSync('umount', [small]);
-    }
-  }, 120_000);
-
+        expect(spawnSync('mount', ['-o', 'remount,size=4m', small]).status).toBe(0);
+        const resumed = await bin([...args, '--resume', '--timeout', '1', '--results', 'resumed.jsonl']);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expectEachRowSentOnce(ROWS);
+      } finally {
+        spawnSync('umount', [small]);
+      }
+    },
+    120_000,
+  );
 
   it('a read-only journal on --resume: "cannot write the journal", exit 1, nothing sent', async () => {
     const args = batchArgs(3, ['--journal', 'j.jsonl']);

@@ -29,7 +29,7 @@ export type Reply =
   /** Answer nothing at all (the client's timeout fires); the message is recorded as queued unless `accept` is false. */
   | { hang: true; accept?: boolean };
 
-export interface Recorded {
+interface Recorded {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
@@ -38,7 +38,7 @@ export interface Recorded {
   at: number;
 }
 
-export interface StoredMessage {
+interface StoredMessage {
   message_uuid: string;
   to_number: string;
   from_number: string;
@@ -50,7 +50,7 @@ export interface StoredMessage {
 }
 
 /** A reply to a GET of the message list, instead of the list (e.g. a 429). */
-export interface ListReply {
+interface ListReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
@@ -74,6 +74,11 @@ export interface FaultServer {
   queueMs: number;
   /** Records show in the list only this long after they were queued. */
   listLagMs: number;
+  /**
+   * Milliseconds between a request's arrival and the time its message is stamped with, for every
+   * accepted message (Plivo's own handling; 0: the moment it arrives).
+   */
+  stampMs: number;
   /** Plivo's clock minus this machine's: shifts `message_time` and the `Date` header. */
   clockOffsetMs: number;
   /** Replies for the next list GETs, in order; afterwards the list itself. */
@@ -108,6 +113,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     delayMs: 0,
     queueMs: DEFAULT_QUEUE_MS,
     listLagMs: 0,
+    stampMs: 0,
     clockOffsetMs: 0,
     scriptList: (...replies) => listQueue.push(...replies),
     lists: () => state.requests.filter((r) => r.method === 'GET' && /\/Message\/\?/.test(r.url)),
@@ -120,6 +126,7 @@ export async function startFaultServer(): Promise<FaultServer> {
       state.delayMs = 0;
       state.queueMs = DEFAULT_QUEUE_MS;
       state.listLagMs = 0;
+      state.stampMs = 0;
       state.clockOffsetMs = 0;
       state.fallback = () => ({ status: 202 });
     },
@@ -130,11 +137,21 @@ export async function startFaultServer(): Promise<FaultServer> {
   };
 
   const accept = (body: Record<string, unknown>, only?: string[]): string[] => {
-    const destinations = String(body.dst ?? '').split('<').filter((d) => d !== '' && (only === undefined || only.includes(d)));
+    const destinations = stringField(body.dst, '')
+      .split('<')
+      .filter((d) => d !== '' && (only === undefined || only.includes(d)));
     const now = Date.now();
     return destinations.map((to) => {
       const message_uuid = randomUUID();
-      state.messages.push({ message_uuid, to_number: to, from_number: String(body.src ?? ''), message_state: 'queued', message_time: plivoTime(now + state.clockOffsetMs), message_type: String(body.type ?? 'sms'), error_code: '000' });
+      state.messages.push({
+        message_uuid,
+        to_number: to,
+        from_number: stringField(body.src, ''),
+        message_state: 'queued',
+        message_time: plivoTime(now + state.stampMs + state.clockOffsetMs),
+        message_type: stringField(body.type, 'sms'),
+        error_code: '000',
+      });
       visibleAt.set(message_uuid, now + state.listLagMs);
       return message_uuid;
     });
@@ -149,70 +166,79 @@ export async function startFaultServer(): Promise<FaultServer> {
     const now = Date.now();
     const visible = state.messages.filter((m) => (!to || m.to_number === to) && (visibleAt.get(m.message_uuid) ?? 0) <= now);
     // Newest first by message_time (records pushed by a test may come in any order).
-    return visible.map((m, i) => ({ m, i, t: Date.parse(m.message_time.replace(' ', 'T')) })).sort((a, b) => b.t - a.t || b.i - a.i).map((e) => e.m);
+    return visible
+      .map((m, i) => ({ m, i, t: Date.parse(m.message_time.replace(' ', 'T')) }))
+      .sort((a, b) => b.t - a.t || b.i - a.i)
+      .map((e) => e.m);
   };
 
   const server = http.createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', async () => {
-      let json: unknown;
-      try {
-        json = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        json = undefined;
-      }
-      state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw, json, at: Date.now() });
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const date = () => ({ date: new Date(Date.now() + state.clockOffsetMs).toUTCString() });
-      const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        const text = typeof body === 'string' ? body : JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', ...date(), ...headers });
-        res.end(text);
-      };
-      if (req.method === 'GET') {
-        const match = /\/Message\/([^/]+)\/$/.exec(url.pathname);
-        if (match) {
-          const found = state.messages.find((m) => m.message_uuid === match[1]);
-          return found ? send(200, { api_id: randomUUID(), ...found }) : send(404, { api_id: randomUUID(), error: 'not found' });
-        }
-        const scripted = /\/Message\/$/.test(url.pathname) ? listQueue.shift() : undefined;
-        if (scripted) return send(scripted.status, scripted.body ?? { api_id: randomUUID(), error: http.STATUS_CODES[scripted.status] ?? 'error' }, scripted.headers);
-        const limit = Number(url.searchParams.get('limit') ?? 20);
-        const offset = Number(url.searchParams.get('offset') ?? 0);
-        const all = listed(url);
-        const objects = all.slice(offset, offset + limit);
-        return send(200, {
-          api_id: randomUUID(),
-          meta: { limit, offset, total_count: all.length, next: offset + limit < all.length ? `next` : null, previous: null },
-          objects,
-        });
-      }
-      const body = (json ?? {}) as Record<string, unknown>;
-      const reply = queue.shift() ?? state.fallback(body);
-      const delayMs = 'delayMs' in reply && reply.delayMs !== undefined ? reply.delayMs : state.delayMs;
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      if ('reset' in reply) {
-        if (reply.reset === 'after-accept') await acceptLate(body);
-        req.socket.destroy();
-        return;
-      }
-      if ('hang' in reply) {
-        if (reply.accept !== false) await acceptLate(body);
-        return;
-      }
-      if (reply.accept) await acceptLate(body, Array.isArray(reply.accept) ? reply.accept : undefined);
-      if (reply.raw !== undefined) {
-        res.writeHead(reply.status, { ...date(), ...(reply.headers ?? { 'content-type': 'text/html' }) });
-        res.end(reply.raw);
-        return;
-      }
-      if (reply.status === 202 && reply.body === undefined) {
-        return send(202, { api_id: randomUUID(), message: 'message(s) queued', message_uuid: accept(body) }, reply.headers);
-      }
-      send(reply.status, reply.body ?? { api_id: randomUUID(), error: http.STATUS_CODES[reply.status] ?? 'error' }, reply.headers);
-    });
+    // `void`: a handler that throws still surfaces as an unhandled rejection.
+    req.on(
+      'end',
+      () =>
+        void (async () => {
+          let json: unknown;
+          try {
+            json = raw ? JSON.parse(raw) : undefined;
+          } catch {
+            json = undefined;
+          }
+          state.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw, json, at: Date.now() });
+          const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+          const date = () => ({ date: new Date(Date.now() + state.clockOffsetMs).toUTCString() });
+          const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+            const text = typeof body === 'string' ? body : JSON.stringify(body);
+            res.writeHead(status, { 'content-type': 'application/json', ...date(), ...headers });
+            res.end(text);
+          };
+          if (req.method === 'GET') {
+            const match = /\/Message\/([^/]+)\/$/.exec(url.pathname);
+            if (match) {
+              const found = state.messages.find((m) => m.message_uuid === match[1]);
+              return found ? send(200, { api_id: randomUUID(), ...found }) : send(404, { api_id: randomUUID(), error: 'not found' });
+            }
+            const scripted = /\/Message\/$/.test(url.pathname) ? listQueue.shift() : undefined;
+            if (scripted)
+              return send(scripted.status, scripted.body ?? { api_id: randomUUID(), error: http.STATUS_CODES[scripted.status] ?? 'error' }, scripted.headers);
+            const limit = Number(url.searchParams.get('limit') ?? 20);
+            const offset = Number(url.searchParams.get('offset') ?? 0);
+            const all = listed(url);
+            const objects = all.slice(offset, offset + limit);
+            return send(200, {
+              api_id: randomUUID(),
+              meta: { limit, offset, total_count: all.length, next: offset + limit < all.length ? `next` : null, previous: null },
+              objects,
+            });
+          }
+          const body = (json ?? {}) as Record<string, unknown>;
+          const reply = queue.shift() ?? state.fallback(body);
+          const delayMs = 'delayMs' in reply && reply.delayMs !== undefined ? reply.delayMs : state.delayMs;
+          if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+          if ('reset' in reply) {
+            if (reply.reset === 'after-accept') await acceptLate(body);
+            req.socket.destroy();
+            return;
+          }
+          if ('hang' in reply) {
+            if (reply.accept !== false) await acceptLate(body);
+            return;
+          }
+          if (reply.accept) await acceptLate(body, Array.isArray(reply.accept) ? reply.accept : undefined);
+          if (reply.raw !== undefined) {
+            res.writeHead(reply.status, { ...date(), ...(reply.headers ?? { 'content-type': 'text/html' }) });
+            res.end(reply.raw);
+            return;
+          }
+          if (reply.status === 202 && reply.body === undefined) {
+            return send(202, { api_id: randomUUID(), message: 'message(s) queued', message_uuid: accept(body) }, reply.headers);
+          }
+          send(reply.status, reply.body ?? { api_id: randomUUID(), error: http.STATUS_CODES[reply.status] ?? 'error' }, reply.headers);
+        })(),
+    );
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -221,4 +247,9 @@ export async function startFaultServer(): Promise<FaultServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
+}
+
+/** A request body field the client sends as a string; anything else counts as missing. */
+function stringField(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
 }

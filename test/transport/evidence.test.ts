@@ -16,7 +16,17 @@ function clock(half = 5): PlivoClock {
 }
 
 function record(uuid: string, ms: number, extra: Partial<MessageRecord> = {}): MessageRecord {
-  return { message_uuid: uuid, to_number: '14155550142', from_number: '14155550100', message_state: 'queued', message_time: at(ms), message_type: 'sms', message_direction: 'outbound', units: 1, ...extra };
+  return {
+    message_uuid: uuid,
+    to_number: '14155550142',
+    from_number: '14155550100',
+    message_state: 'queued',
+    message_time: at(ms),
+    message_type: 'sms',
+    message_direction: 'outbound',
+    units: 1,
+    ...extra,
+  };
 }
 
 function attempt(key: number, since: number, extra: Partial<Attempted> = {}): Attempted {
@@ -134,5 +144,20 @@ describe('list pacing', () => {
     now = 1050;
     await waiting;
     expect(third).toBe(true);
+  });
+});
+
+describe("a resumed row's start, as its run measured it on Plivo's clock", () => {
+  const wide = () => clock(500);
+  it.each<[string, PlivoClock, number, number, Attempted['sincePlivo'], 'found' | 'unknown']>([
+    ['today cannot tell (±500 ms), the run measured ±3 ms: 100 ms after counts', wide(), T, 100, { lo: T - 3, hi: T + 3 }, 'found'],
+    ['today cannot tell, the run neither (within its drift margin): unknown', wide(), T, 15, { lo: T - 3, hi: T + 3 }, 'unknown'],
+    ['no measurement journalled: today alone, which cannot tell', wide(), T, 100, undefined, 'unknown'],
+    // This machine's clock was 3 s fast during the run: its journalled start is 3 s late by
+    // today's clock, so today places the record before it; the run (on Plivo's clock) after it.
+    ['today and the run disagree (a clock step): unknown', clock(5), T + 3000, 50, { lo: T - 5, hi: T + 5 }, 'unknown'],
+  ])('%s', (_name, c, since, delta, sincePlivo, kind) => {
+    const verdict = judge([attempt(1, since, { sincePlivo })], evidence([record('r', T + delta)]), c, none).get(1)!;
+    expect(verdict.kind).toBe(kind);
   });
 });
