@@ -6,7 +6,13 @@ import { countSegments } from '../dist/core/encoding.js';
 const require = createRequire(import.meta.url);
 const { SegmentedMessage } = require('sms-segments-calculator');
 
-export const CLASSES = ['plain ASCII (GSM-7)', 'GSM-7 with extension characters', 'accented Latin (UCS-2)', 'Cyrillic (UCS-2)', 'emoji and curly quotes (UCS-2)'];
+export const CLASSES = [
+  'plain ASCII (GSM-7)',
+  'GSM-7 with extension characters',
+  'accented Latin (UCS-2)',
+  'Cyrillic (UCS-2)',
+  'emoji and curly quotes (UCS-2)',
+];
 
 const ALPHABETS = [
   'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?',
@@ -63,6 +69,13 @@ export function measureEncoding({ minMs = 1500 } = {}) {
     if (a.segments !== b.segmentsCount || a.encoding !== theirEncoding) mismatches++;
   }
   // The same, one kind of text at a time: the mix hides how different they are.
-  const perClass = CLASSES.map((name, k) => ({ name, perSec: throughput((t) => (sink += countSegments(t).segments), corpus.filter((_, i) => i % ALPHABETS.length === k), minMs / 3) }));
+  const perClass = CLASSES.map((name, k) => ({
+    name,
+    perSec: throughput(
+      (t) => (sink += countSegments(t).segments),
+      corpus.filter((_, i) => i % ALPHABETS.length === k),
+      minMs / 3,
+    ),
+  }));
   return { oursPerSec: ours, theirsPerSec: theirs, ratio: ours / theirs, corpus: shared.length, mismatches, perClass, sink };
 }

@@ -39,7 +39,14 @@ const server = http.createServer((req, res) => {
       const to = url.searchParams.get('to_number');
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const matching = (to ? (queued.get(to) ?? []) : all).slice().reverse();
-      const objects = matching.slice(offset, offset + 20).map((m) => ({ message_uuid: m.uuid, to_number: m.to, from_number: '14155550100', message_type: 'sms', message_state: 'queued', message_time: m.time }));
+      const objects = matching.slice(offset, offset + 20).map((m) => ({
+        message_uuid: m.uuid,
+        to_number: m.to,
+        from_number: '14155550100',
+        message_type: 'sms',
+        message_state: 'queued',
+        message_time: m.time,
+      }));
       res.writeHead(200, { 'content-type': 'application/json' });
       const next = offset + 20 < matching.length ? 'next' : null;
       return res.end(JSON.stringify({ api_id: randomUUID(), meta: { limit: 20, offset, next, previous: null, total_count: matching.length }, objects }));
@@ -78,8 +85,35 @@ const server = http.createServer((req, res) => {
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 // This server has no list limit: the lookups need not pace at Plivo's 20 a minute.
-const env = { ...process.env, PLIVO_AUTH_ID: 'MABENCHBENCHBENCH001', PLIVO_AUTH_TOKEN: 'bench-token', PLIVO_API_URL: `http://127.0.0.1:${server.address().port}`, NO_COLOR: '1', PLIVO_SEND_LIST_RATE: '1000/1' };
-const args = [BIN, 'sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', '--yes', '--concurrency', '50', '--rate', '1000', '--journal', journal, '--results', results, '--timeout', '2'];
+const env = {
+  ...process.env,
+  PLIVO_AUTH_ID: 'MABENCHBENCHBENCH001',
+  PLIVO_AUTH_TOKEN: 'bench-token',
+  PLIVO_API_URL: `http://127.0.0.1:${server.address().port}`,
+  NO_COLOR: '1',
+  PLIVO_SEND_LIST_RATE: '1000/1',
+};
+const args = [
+  BIN,
+  'sms',
+  '--csv',
+  csv,
+  '--src',
+  '14155550100',
+  '--text',
+  'Hi {{name}}, your code is {{code}}',
+  '--yes',
+  '--concurrency',
+  '50',
+  '--rate',
+  '1000',
+  '--journal',
+  journal,
+  '--results',
+  results,
+  '--timeout',
+  '2',
+];
 
 const run = (extra, killAfterPosts) =>
   new Promise((resolve) => {
@@ -109,7 +143,10 @@ const postsSecond = posts;
 const third = await run(['--resume']);
 server.close();
 
-const lines = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = readFileSync(results, 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
 const byStatus = {};
 for (const r of lines) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
 let twice = 0;
@@ -126,8 +163,18 @@ const inOrder = lines.every((r, i) => r.row === i + 1);
 const report = {
   rows,
   first_run: { signal: first.signal, seconds: first.seconds, posts: postsFirst },
-  resume: { code: second.code, seconds: second.seconds, posts: postsSecond - postsFirst, looked_up: /Checking (\d[\d,]*) unknown rows?/.exec(second.stderr)?.[1] ?? '0' },
-  second_resume: { code: third.code, seconds: third.seconds, posts: posts - postsSecond, looked_up: /Checking (\d[\d,]*) unknown rows?/.exec(third.stderr)?.[1] ?? '0' },
+  resume: {
+    code: second.code,
+    seconds: second.seconds,
+    posts: postsSecond - postsFirst,
+    looked_up: /Checking (\d[\d,]*) unknown rows?/.exec(second.stderr)?.[1] ?? '0',
+  },
+  second_resume: {
+    code: third.code,
+    seconds: third.seconds,
+    posts: posts - postsSecond,
+    looked_up: /Checking (\d[\d,]*) unknown rows?/.exec(third.stderr)?.[1] ?? '0',
+  },
   answered_429: refused,
   results: { lines: lines.length, in_order: inOrder, ...byStatus },
   queued_twice: twice,

@@ -24,7 +24,15 @@ async function startSlowServer(delayMs) {
   });
   server.keepAliveTimeout = 30_000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, posts: () => posts, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    posts: () => posts,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
 }
 
 export async function measureLiveBatch({ rows = 2000, concurrency = 50, delayMs = 50 } = {}) {
@@ -37,7 +45,23 @@ export async function measureLiveBatch({ rows = 2000, concurrency = 50, delayMs 
     // --rate at its highest (1,000 a second, the most a setting takes), so that concurrency (50
     // requests of 50 ms: at most 1,000 a second), as for the SDK, is the bound.
     const ours = await runMeasured(
-      [BIN, 'sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', '--yes', '--concurrency', String(concurrency), '--rate', '1000', '--journal', journal],
+      [
+        BIN,
+        'sms',
+        '--csv',
+        csv,
+        '--src',
+        '14155550100',
+        '--text',
+        'Hi {{name}}, your code is {{code}}',
+        '--yes',
+        '--concurrency',
+        String(concurrency),
+        '--rate',
+        '1000',
+        '--journal',
+        journal,
+      ],
       { env },
     );
     rmSync(journal, { force: true });

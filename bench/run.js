@@ -21,10 +21,20 @@ const add = (figure, measured, target, met) => {
 process.stderr.write('Measuring (this takes a few minutes)…\n');
 
 const startup = measureStartup({ runs: quick ? 10 : 40 });
-add('start-up: `segments --text hello --json` / `node -e 0` (median wall time)', `${fmt(startup.cliMs, 1)} ms / ${fmt(startup.nodeMs, 1)} ms = ${fmt(startup.ratio, 2)}×`, '≤ 1.3×', startup.ratio <= 1.3);
+add(
+  'start-up: `segments --text hello --json` / `node -e 0` (median wall time)',
+  `${fmt(startup.cliMs, 1)} ms / ${fmt(startup.nodeMs, 1)} ms = ${fmt(startup.ratio, 2)}×`,
+  '≤ 1.3×',
+  startup.ratio <= 1.3,
+);
 
 const enc = measureEncoding({ minMs: quick ? 500 : 2000 });
-add('encoding core, 100-character messages (an equal mix of the five kinds below)', `${fmt(enc.oursPerSec / 1e6, 2)} M messages/s`, '≥ 5 M/s', enc.oursPerSec >= 5e6);
+add(
+  'encoding core, 100-character messages (an equal mix of the five kinds below)',
+  `${fmt(enc.oursPerSec / 1e6, 2)} M messages/s`,
+  '≥ 5 M/s',
+  enc.oursPerSec >= 5e6,
+);
 for (const c of enc.perClass) add(`… ${c.name}`, `${fmt(c.perSec / 1e6, 2)} M messages/s`, '≥ 5 M/s', c.perSec >= 5e6);
 add('… against sms-segments-calculator', `${fmt(enc.ratio, 0)}× (${fmt(enc.theirsPerSec, 0)} messages/s)`, '≥ 100×', enc.ratio >= 100);
 add('… agreement on a shared corpus', `${enc.corpus - enc.mismatches} of ${fmt(enc.corpus)} agree`, 'all', enc.mismatches === 0);
@@ -33,10 +43,20 @@ const small = await measureDryRun(quick ? 10_000 : 100_000);
 const big = await measureDryRun(quick ? 100_000 : 1_000_000);
 add(`dry run, ${fmt(big.rows)} rows (--csv --dry-run --json)`, `${fmt(big.rowsPerSec, 0)} rows/s`, '≥ 100,000 rows/s', big.rowsPerSec >= 100_000);
 add(`… peak RSS, ${fmt(big.rows)} rows`, `${fmt(big.peakRssMb, 0)} MB`, '≤ 200 MB', big.peakRssMb <= 200);
-add(`… peak RSS ${fmt(big.rows)} / ${fmt(small.rows)} rows`, `${fmt(big.peakRssMb / small.peakRssMb, 2)}× (${fmt(small.peakRssMb, 0)} MB)`, '≤ 1.3×', big.peakRssMb / small.peakRssMb <= 1.3);
+add(
+  `… peak RSS ${fmt(big.rows)} / ${fmt(small.rows)} rows`,
+  `${fmt(big.peakRssMb / small.peakRssMb, 2)}× (${fmt(small.peakRssMb, 0)} MB)`,
+  '≤ 1.3×',
+  big.peakRssMb / small.peakRssMb <= 1.3,
+);
 
 const live = await measureLiveBatch({ rows: quick ? 500 : 2000 });
-add(`live batch, ${fmt(live.rows)} rows, 50 ms answers, concurrency 50, journal on`, `${fmt(live.oursPerSec, 0)} msg/s vs SDK + p-limit ${fmt(live.sdkPerSec, 0)} msg/s (${fmt(live.ratio, 2)}×)`, '≥ SDK', live.ratio >= 1);
+add(
+  `live batch, ${fmt(live.rows)} rows, 50 ms answers, concurrency 50, journal on`,
+  `${fmt(live.oursPerSec, 0)} msg/s vs SDK + p-limit ${fmt(live.sdkPerSec, 0)} msg/s (${fmt(live.ratio, 2)}×)`,
+  '≥ SDK',
+  live.ratio >= 1,
+);
 add('CPU time per sent message', `${fmt(live.oursCpuPerMsg, 3)} ms (SDK ${fmt(live.sdkCpuPerMsg, 3)} ms)`, 'reported');
 
 const commit = (() => {

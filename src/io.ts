@@ -35,10 +35,3 @@ export interface Terminal {
   output: OutStream;
   close(): void;
 }
-
-/** Reads a whole stream as UTF-8 text. */
-export async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}

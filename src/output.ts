@@ -26,7 +26,7 @@ export async function prepareColors(io: Io): Promise<void> {
   if (!chalk && (wantsColor(io.stdout, io.env) || wantsColor(io.stderr, io.env))) chalk = await import('chalk');
 }
 
-export function colorsFor(stream: OutStream, env: Record<string, string | undefined>): Styles {
+function colorsFor(stream: OutStream, env: Record<string, string | undefined>): Styles {
   return chalk && wantsColor(stream, env) ? new chalk.Chalk({ level: 1 }) : PLAIN;
 }
 
@@ -93,6 +93,11 @@ export class Output {
       io.stderr.write(`${this.err.red('✗')} ${error.message}\n`);
     }
     if (error.hint) io.stderr.write(`  ${error.hint}\n`);
-    if (debug && error.cause) io.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+    if (debug && error.cause) io.stderr.write(`${describeCause(error.cause)}\n`);
   }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.stack ?? String(cause);
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }

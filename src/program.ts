@@ -82,7 +82,7 @@ Examples:
  * `--- sale ---`) are values.
  * `--text=--dry-run` still sends that text on purpose.
  */
-export function refuseFlagsAsValues(cmd: Command, args: string[]): string[] {
+function refuseFlagsAsValues(cmd: Command, args: string[]): string[] {
   refuseUndecodable(args);
   const flags = flagsOf(cmd);
   // Any `--word` counts, known or not: `--text --dryrun` (a typo) must not send "--dryrun" either.

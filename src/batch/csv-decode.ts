@@ -7,14 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { UsageError } from '../errors.js';
 import type { CSV_ENCODINGS } from '../core/fields.js';
-import {
-  completeUtf16leLength,
-  completeUtf8Length,
-  decodeWindows1252,
-  invalidUtf16leOffset,
-  invalidUtf8Offset,
-  showBytes,
-} from '../core/text-decoding.js';
+import { completeUtf16leLength, completeUtf8Length, decodeWindows1252, invalidUtf16leOffset, invalidUtf8Offset, showBytes } from '../core/text-decoding.js';
 
 export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 
@@ -89,7 +82,10 @@ export class CsvDecoder {
       data = data.subarray(0, bad);
     }
     this.consumed += data.length;
-    const out = encoding === 'utf-8' ? data : Buffer.from(encoding === 'utf-16le' ? data.toString('utf16le') : encoding === 'latin1' ? data.toString('latin1') : decodeWindows1252(data));
+    const out =
+      encoding === 'utf-8'
+        ? data
+        : Buffer.from(encoding === 'utf-16le' ? data.toString('utf16le') : encoding === 'latin1' ? data.toString('latin1') : decodeWindows1252(data));
     if (out.length > 0) this.lastByte = out[out.length - 1]!;
     return out;
   }
@@ -99,7 +95,10 @@ export class CsvDecoder {
 function detectEncoding(start: Buffer): CsvEncoding {
   if (start[0] === 0xff && start[1] === 0xfe) return 'utf-16le';
   if (start[0] === 0xfe && start[1] === 0xff) {
-    throw new UsageError('The CSV is UTF-16 big-endian (it starts with the bytes 0xFE 0xFF), which plivo-send does not read.', 'Save it as "CSV UTF-8", or as UTF-16LE and add --encoding utf-16le.');
+    throw new UsageError(
+      'The CSV is UTF-16 big-endian (it starts with the bytes 0xFE 0xFF), which plivo-send does not read.',
+      'Save it as "CSV UTF-8", or as UTF-16LE and add --encoding utf-16le.',
+    );
   }
   return 'utf-8';
 }

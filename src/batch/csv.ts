@@ -14,7 +14,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { CsvDecoder, detectDelimiter, parseDelimiter, type CsvEncoding, type DecodeFailure } from './csv-decode.js';
 
 /** One record may not exceed this many characters: an unclosed quote must not swallow the file. */
-export const MAX_RECORD_CHARS = 1_000_000;
+const MAX_RECORD_CHARS = 1_000_000;
 
 export class CsvSyntaxError extends CliError {
   constructor(message: string, hint?: string) {
@@ -143,7 +143,10 @@ function decodingError(failure: DecodeFailure, row: number, name: string): CsvSy
     failure.encoding === 'utf-8'
       ? 'If it was saved as Latin-1 or Windows-1252 (Excel\'s plain "CSV" on Windows), add --encoding windows-1252 (or --encoding latin1); or save it as "CSV UTF-8".'
       : 'It holds half of a character pair, or ends in the middle of one: save it again from the spreadsheet, preferably as "CSV UTF-8".';
-  return new CsvSyntaxError(`${name} is not valid ${failure.encoding === 'utf-8' ? 'UTF-8' : 'UTF-16LE'}: ${where} holds ${failure.bytes} at byte offset ${failure.offset}. Nothing was sent.`, hint);
+  return new CsvSyntaxError(
+    `${name} is not valid ${failure.encoding === 'utf-8' ? 'UTF-8' : 'UTF-16LE'}: ${where} holds ${failure.bytes} at byte offset ${failure.offset}. Nothing was sent.`,
+    hint,
+  );
 }
 
 function describeCsvError(error: unknown, name: string): Error {

@@ -72,7 +72,7 @@ export class JournalWriter {
   private pending: string[] = [];
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
-  private failure: unknown;
+  private failure: Error | undefined;
   private closed = false;
 
   private constructor(private readonly handle: FileHandle) {}
@@ -84,8 +84,12 @@ export class JournalWriter {
       handle = await open(path, 'ax', 0o600);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new JournalError(`The journal ${path} already exists.`, 'Add --resume to continue the batch it records, or give --journal a new path.');
-      throw new JournalError(`Cannot create the journal ${path}: ${describeSystemError(error)}. Nothing was sent.`, 'Give --journal a path in a directory you can write to.');
+      if (code === 'EEXIST')
+        throw new JournalError(`The journal ${path} already exists.`, 'Add --resume to continue the batch it records, or give --journal a new path.');
+      throw new JournalError(
+        `Cannot create the journal ${path}: ${describeSystemError(error)}. Nothing was sent.`,
+        'Give --journal a path in a directory you can write to.',
+      );
     }
     const writer = new JournalWriter(handle);
     await writer.write(header);
@@ -122,14 +126,14 @@ export class JournalWriter {
       this.pending = [];
       this.waiters = [];
       try {
-        for (let offset = 0; offset < data.length; ) {
+        for (let offset = 0; offset < data.length;) {
           const { bytesWritten } = await this.handle.write(data, offset);
           offset += bytesWritten;
         }
         await this.handle.sync();
         for (const w of waiters) w.resolve();
       } catch (error) {
-        this.failure = error;
+        this.failure = error instanceof Error ? error : new Error(String(error));
         for (const w of waiters) w.reject(error);
         for (const w of this.waiters) w.reject(error);
         this.waiters = [];
@@ -374,15 +378,24 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
         if (record === undefined || typeof record !== 'object' || record === null) {
           badLine ??= line;
         } else if (badLine !== undefined) {
-          throw new JournalError(`The journal ${path} is damaged at line ${badLine}: it is not a JSON record, yet records follow it.`, 'It was not written by plivo-send, or was edited. Do not resume from it; check the rows against the Plivo console.');
+          throw new JournalError(
+            `The journal ${path} is damaged at line ${badLine}: it is not a JSON record, yet records follow it.`,
+            'It was not written by plivo-send, or was edited. Do not resume from it; check the rows against the Plivo console.',
+          );
         } else if (line === 1) {
           header = record as JournalHeader;
           if (header.journal !== JOURNAL_FORMAT) throw new JournalError(`${path} is not a plivo-send journal.`);
-          if (header.version !== JOURNAL_VERSION) throw new JournalError(`The journal ${path} has format version ${String(header.version)}; this plivo-send reads version ${JOURNAL_VERSION}.`);
+          // A header read from disk may hold any version, whatever its declared type says.
+          const version: unknown = header.version;
+          if (version !== JOURNAL_VERSION)
+            throw new JournalError(`The journal ${path} has format version ${String(version)}; this plivo-send reads version ${JOURNAL_VERSION}.`);
         } else if (isRecord(record)) {
           index.apply(record, offset + start, nl - start);
         } else {
-          throw new JournalError(`The journal ${path} has an unexpected record at line ${line}.`, 'It was not written by this version of plivo-send, or was edited. Do not resume from it.');
+          throw new JournalError(
+            `The journal ${path} has an unexpected record at line ${line}.`,
+            'It was not written by this version of plivo-send, or was edited. Do not resume from it.',
+          );
         }
         if (badLine === undefined) validBytes = offset + nl + 1;
         start = nl + 1;
@@ -393,7 +406,11 @@ export async function loadJournal(path: string): Promise<LoadedJournal> {
   } catch (error) {
     if (error instanceof JournalError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new JournalError(`There is no journal at ${path} to resume.`, 'Give the --journal path of the interrupted batch, or drop --resume to start a new batch.');
+    if (code === 'ENOENT')
+      throw new JournalError(
+        `There is no journal at ${path} to resume.`,
+        'Give the --journal path of the interrupted batch, or drop --resume to start a new batch.',
+      );
     throw new JournalError(`Cannot read the journal ${path}: ${describeSystemError(error)}.`);
   }
   if (!header) throw new JournalError(`The journal ${path} is empty or has no header.`, 'Drop --resume and start the batch with a new --journal path.');

@@ -74,10 +74,13 @@ export const systemClock: Clock = {
         clearTimeout(timer);
         resolve();
       });
-      const timer = setTimeout(() => {
-        off?.();
-        resolve();
-      }, Math.max(0, Math.ceil(ms)));
+      const timer = setTimeout(
+        () => {
+          off?.();
+          resolve();
+        },
+        Math.max(0, Math.ceil(ms)),
+      );
     }),
 };
 

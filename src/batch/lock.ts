@@ -61,7 +61,7 @@ export function pidIsAlive(pid: number): boolean {
  * The user's directory of locks named by device and inode. Not $XDG_RUNTIME_DIR: a logout deletes
  * it under a batch left running (nohup), and cron runs without it, so two runs would not meet.
  */
-export function fileLockDirectory(): string {
+function fileLockDirectory(): string {
   return join(tmpdir(), `plivo-send-${process.getuid?.() ?? userInfo().username}`);
 }
 
@@ -161,7 +161,8 @@ async function ensurePrivateDirectory(directory: string): Promise<void> {
 async function takeLock(path: string, shown: string, pid: number, isAlive: (pid: number) => boolean, inUse: InUse, hint = BESIDE_JOURNAL): Promise<HeldLock> {
   let tookOver: { pid: number | undefined } | undefined;
   for (let tries = 0; ; tries++) {
-    if (tries > 10) throw new JournalError(`Cannot take the lock file ${shown}: other runs keep taking it. Nothing was sent.`, 'Run one plivo-send per journal at a time.');
+    if (tries > 10)
+      throw new JournalError(`Cannot take the lock file ${shown}: other runs keep taking it. Nothing was sent.`, 'Run one plivo-send per journal at a time.');
     if (await tryCreate(path, pid, shown, hint)) break;
     const holder = await readPid(path);
     if (holder === 'gone') continue; // released between our open and our read: try again
@@ -203,7 +204,12 @@ async function takeLock(path: string, shown: string, pid: number, isAlive: (pid:
 }
 
 /** A live lock, other than ours, in the journal's directory that guards a hard link to it. */
-async function liveLockOnSameFile(identity: FileIdentity, ours: string, pid: number, isAlive: (pid: number) => boolean): Promise<{ pid: number; path: string } | undefined> {
+async function liveLockOnSameFile(
+  identity: FileIdentity,
+  ours: string,
+  pid: number,
+  isAlive: (pid: number) => boolean,
+): Promise<{ pid: number; path: string } | undefined> {
   if (identity.inode === undefined) return undefined; // a new journal: no other name for it yet
   const directory = dirname(identity.realPath);
   for (const name of await namesEndingIn(directory, '.lock')) {

@@ -11,8 +11,8 @@ import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js'
 
 const SAMPLES = 10;
 /** Plivo's default throughput per account (its Message API rate-limit documentation), messages per second. */
-export const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
-export const DEFAULT_MESSAGE_EXPIRY = 10_800;
+const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
+const DEFAULT_MESSAGE_EXPIRY = 10_800;
 
 /** Where a row stands before sending: new, sent in an earlier run, or to be checked first. */
 export type RowStanding = 'new' | 'sent' | 'check';
@@ -159,9 +159,13 @@ export function formatDuration(seconds: number): string {
 /** The plan as human lines (no colour), for stderr. */
 export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate: number; source: string }): string[] {
   const lines: string[] = [];
-  lines.push(`Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${plan.valid.toLocaleString('en-US')} valid, ${plan.invalid.toLocaleString('en-US')} invalid`);
+  lines.push(
+    `Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${plan.valid.toLocaleString('en-US')} valid, ${plan.invalid.toLocaleString('en-US')} invalid`,
+  );
   if (plan.alreadySent > 0 || plan.toCheck > 0) {
-    lines.push(`  Resuming: ${plural(plan.alreadySent, 'row')} already sent (journal), ${plural(plan.toCheck, 'row')} to look up in Plivo's message list before any re-send`);
+    lines.push(
+      `  Resuming: ${plural(plan.alreadySent, 'row')} already sent (journal), ${plural(plan.toCheck, 'row')} to look up in Plivo's message list before any re-send`,
+    );
   }
   if (plan.requests > 0) {
     const kinds = Object.entries(plan.units).map(([kind, n]) => `${kind} ${n.toLocaleString('en-US')}`);
@@ -182,7 +186,8 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
   if (invalid > 0) {
     lines.push('  Invalid rows (not sent):');
     for (const s of plan.invalidSamples) lines.push(`    row ${s.row}: ${s.error}`);
-    if (invalid > plan.invalidSamples.length) lines.push(`    … and ${(invalid - plan.invalidSamples.length).toLocaleString('en-US')} more (every row is listed by --dry-run --json and in --results)`);
+    if (invalid > plan.invalidSamples.length)
+      lines.push(`    … and ${(invalid - plan.invalidSamples.length).toLocaleString('en-US')} more (every row is listed by --dry-run --json and in --results)`);
   }
   return lines;
 }

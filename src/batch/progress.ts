@@ -19,7 +19,7 @@ interface Spinner {
 }
 
 /** The rate is measured over this many recent milliseconds. */
-export const RATE_WINDOW_MS = 10_000;
+const RATE_WINDOW_MS = 10_000;
 
 /**
  * Rows per second over the last RATE_WINDOW_MS: neither the average since the start (which hides a
@@ -64,7 +64,11 @@ export async function startProgress(out: Output, total: number, now: () => numbe
   if (out.io.stderr.isTTY === true && (out.io.stderr.columns ?? 0) > 0) {
     const { default: ora } = await import('ora');
     // discardStdin: false, or ora would take over stdin (which may be the CSV) and Ctrl-C.
-    const spinner: Spinner = ora({ text: `Sending 0/${total.toLocaleString('en-US')} rows`, stream: out.io.stderr as NodeJS.WritableStream, discardStdin: false });
+    const spinner: Spinner = ora({
+      text: `Sending 0/${total.toLocaleString('en-US')} rows`,
+      stream: out.io.stderr as NodeJS.WritableStream,
+      discardStdin: false,
+    });
     spinner.start();
     let last = 0;
     let latest = 0;
@@ -106,7 +110,8 @@ export async function startProgress(out: Output, total: number, now: () => numbe
       lastAt = at;
       lastTenth = tenth;
       const { text, rate, eta } = describe(done);
-      if (out.json) out.note(JSON.stringify({ progress: { done, total, rate: Math.round(rate * 10) / 10, eta_seconds: eta === undefined ? null : Math.round(eta) } }));
+      if (out.json)
+        out.note(JSON.stringify({ progress: { done, total, rate: Math.round(rate * 10) / 10, eta_seconds: eta === undefined ? null : Math.round(eta) } }));
       else out.note(`plivo-send: ${text}`);
     },
     stop: () => void (stopped = true),

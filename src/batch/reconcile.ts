@@ -7,7 +7,6 @@ import { lookUp } from '../transport/lookup.js';
 import type { CheckItem } from './runner.js';
 import type { Resolution, SendContext } from './sender.js';
 
-
 /**
  * Looks every unknown row up at once (transport/lookup.ts: a few paced list queries cover many
  * rows, matched locally). A row is found when one record per destination can only be its
@@ -26,13 +25,17 @@ export async function resolveUnknowns(items: CheckItem[], ctx: SendContext): Pro
   // The rows' requests, if queued, were queued before this resume started looking.
   const now = Date.now();
   try {
-    const verdicts = await lookUp(ctx.client, items.map((item) => attemptOf(item, now, ctx.index?.attemptOnPlivoClock(item.row))), {
-      settleMs: ctx.settleMs,
-      exclude: (dst) => sentTo.get(dst) ?? none,
-      note: ctx.note,
-      label: items.length === 1 ? '1 unknown row' : `${items.length} unknown rows`,
-      signal: abort.signal,
-    });
+    const verdicts = await lookUp(
+      ctx.client,
+      items.map((item) => attemptOf(item, now, ctx.index?.attemptOnPlivoClock(item.row))),
+      {
+        settleMs: ctx.settleMs,
+        exclude: (dst) => sentTo.get(dst) ?? none,
+        note: ctx.note,
+        label: items.length === 1 ? '1 unknown row' : `${items.length} unknown rows`,
+        signal: abort.signal,
+      },
+    );
     for (const item of items) {
       const verdict = verdicts.get(item.row);
       if (verdict?.kind === 'found') {

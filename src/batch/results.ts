@@ -8,7 +8,7 @@ import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, w
 import { stringify } from 'csv-stringify/sync';
 import type { OutStream } from '../io.js';
 
-export type RowStatus = 'sent' | 'failed' | 'invalid' | 'unknown';
+type RowStatus = 'sent' | 'failed' | 'invalid' | 'unknown';
 
 export interface RowResult {
   row: number;
@@ -35,7 +35,7 @@ export function resultObject(r: RowResult): Record<string, unknown> {
   return o;
 }
 
-export const CSV_COLUMNS = ['row', 'dst', 'status', 'message_uuid', 'segments', 'attempts', 'error'] as const;
+const CSV_COLUMNS = ['row', 'dst', 'status', 'message_uuid', 'segments', 'attempts', 'error'] as const;
 
 /**
  * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, and tab / carriage return,
@@ -54,7 +54,7 @@ export function resultCsvLine(r: RowResult): string {
   ]);
 }
 
-export function csvHeaderLine(): string {
+function csvHeaderLine(): string {
   return stringify([[...CSV_COLUMNS]]);
 }
 
@@ -206,7 +206,7 @@ export class ResultsFile {
     const bytes = Buffer.from(this.buffer);
     this.buffer = '';
     try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
+      for (let written = 0; written < bytes.length;) written += writeSync(this.fd, bytes, written);
     } catch (error) {
       this.fail(error as Error);
     }

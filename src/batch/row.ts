@@ -39,8 +39,6 @@ const FIELD_OF_COLUMN: Record<string, FieldKey> = {
   location: 'location',
 };
 
-export const API_FIELD_COLUMNS = Object.keys(FIELD_OF_COLUMN);
-
 export interface RowSpec {
   header: string[];
   defaults: MessageOptions;
@@ -64,7 +62,12 @@ export type SpecResult = { ok: true; spec: RowSpec } | { ok: false; problems: Pr
  * or sender anywhere, an SMS with no text anywhere, a placeholder naming no column), so they stop
  * the batch, all listed together, before anything is sent.
  */
-export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOptions, template: Template | undefined, { skipDuplicates = false } = {}): SpecResult {
+export function compileRowSpec(
+  rawHeader: readonly string[],
+  defaults: MessageOptions,
+  template: Template | undefined,
+  { skipDuplicates = false } = {},
+): SpecResult {
   const header = rawHeader.map((name) => name.trim());
   const problems: Problem[] = [];
   const fields: RowSpec['fields'] = [];
@@ -87,9 +90,20 @@ export function compileRowSpec(rawHeader: readonly string[], defaults: MessageOp
     }
   });
   const dstTemplate = compileDstTemplate(defaults.dst, problems);
-  problems.push(...placeholderProblems([['text', template], ['dst', dstTemplate]], header));
+  problems.push(
+    ...placeholderProblems(
+      [
+        ['text', template],
+        ['dst', dstTemplate],
+      ],
+      header,
+    ),
+  );
   if (dstIndex < 0 && (defaults.dst === undefined || defaults.dst.length === 0)) {
-    problems.push({ field: 'csv', message: `no 'dst' column (the header is: ${describeHeader(header)}); add one with the destination numbers, or give --dst for every row (--dst '{{column}}' names another column)` });
+    problems.push({
+      field: 'csv',
+      message: `no 'dst' column (the header is: ${describeHeader(header)}); add one with the destination numbers, or give --dst for every row (--dst '{{column}}' names another column)`,
+    });
   }
   if (defaults.type === 'sms' && textIndex < 0 && template === undefined) {
     problems.push({ field: 'text', message: "SMS needs text: give --text 'Hi {{name}}' (placeholders are filled from each row) or add a 'text' column" });
@@ -131,7 +145,11 @@ function placeholderProblems(templates: Array<[string, Template | undefined]>, h
   for (const [field, template] of templates) {
     for (const name of new Set(template?.names)) {
       const count = header.filter((h) => h === name).length;
-      if (count === 0) problems.push({ field, message: `{{${name}}} names no column of the CSV (columns: ${describeHeader(header)}); fix the placeholder or add a '${name}' column` });
+      if (count === 0)
+        problems.push({
+          field,
+          message: `{{${name}}} names no column of the CSV (columns: ${describeHeader(header)}); fix the placeholder or add a '${name}' column`,
+        });
       if (count > 1 && !ambiguous.has(name)) {
         ambiguous.add(name);
         problems.push({ field: 'csv', message: `the header has ${count} '${name}' columns, so {{${name}}} is ambiguous; rename one` });
@@ -149,7 +167,10 @@ function senderProblem(defaults: MessageOptions, columns: ReadonlyMap<string, nu
     return { field: 'src', message: "no sender: WhatsApp needs --src <the WhatsApp-enabled number> (or src in .plivorc, or a 'src' column)" };
   }
   if (given(defaults.src) || given(defaults.powerpackUuid) || columns.has('src') || columns.has('powerpack_uuid')) return undefined;
-  return { field: 'src', message: "no sender: pass --src <number or sender ID> or --powerpack-uuid <uuid>, set src in .plivorc, or add a 'src' or 'powerpack_uuid' column" };
+  return {
+    field: 'src',
+    message: "no sender: pass --src <number or sender ID> or --powerpack-uuid <uuid>, set src in .plivorc, or add a 'src' or 'powerpack_uuid' column",
+  };
 }
 
 /**

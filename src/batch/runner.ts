@@ -31,7 +31,7 @@ export interface BatchInput {
   csvOptions: CsvOptions;
 }
 
-export interface CsvOptions {
+interface CsvOptions {
   encoding?: string | undefined;
   delimiter?: string | undefined;
   skipDuplicates?: boolean | undefined;
@@ -80,7 +80,7 @@ export async function runDryRun(batch: BatchInput, out: Output, stop: StopSignal
 }
 
 /** Built by hand: this runs a million times in the dry-run benchmark. */
-export function dryRunJsonLine(p: PreparedRow): string {
+function dryRunJsonLine(p: PreparedRow): string {
   if (!p.ok) return `{"row":${p.row},"status":"invalid","error":${JSON.stringify(describeProblems(p.problems))},"problems":${JSON.stringify(p.problems)}}\n`;
   const count = p.message.count;
   const encoding = count ? `"${count.encoding}"` : 'null';
@@ -136,7 +136,15 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
         else if (state === RowState.inflight || state === RowState.unknown) {
           standing = 'check';
           const body = prepared.message.body;
-          toCheck.push({ row, destinations: prepared.message.destinations, dst: body.dst, src: body.src, type: body.type, since: index.attemptTime(row), message: prepared.message });
+          toCheck.push({
+            row,
+            destinations: prepared.message.destinations,
+            dst: body.dst,
+            src: body.src,
+            type: body.type,
+            since: index.attemptTime(row),
+            message: prepared.message,
+          });
         }
       }
       plan.add(prepared, standing);

@@ -53,7 +53,7 @@ export interface SendContext {
   onRowDone: () => void;
 }
 
-export type Abort = { kind: 'auth'; message: string } | { kind: 'journal'; message: string } | { kind: 'rate-limited'; message: string };
+type Abort = { kind: 'auth'; message: string } | { kind: 'journal'; message: string } | { kind: 'rate-limited'; message: string };
 
 export interface SendPassResult {
   /** Set when a Ctrl-C stopped the pass. */
@@ -72,7 +72,12 @@ export type Resolution = { kind: 'found'; uuids: string[] } | { kind: 'absent' }
  * its numbers first (number-claims.ts): rows to one number go one after another, and a row
  * waiting for its turn holds no slot, so rows to other numbers go on meanwhile.
  */
-export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutions: Map<number, Resolution>, isInterrupted: () => boolean): Promise<SendPassResult> {
+export async function runSendPass(
+  batch: BatchInput,
+  ctx: SendContext,
+  resolutions: Map<number, Resolution>,
+  isInterrupted: () => boolean,
+): Promise<SendPassResult> {
   // Plivo's clock, read before the first row: each row's in-flight record then says when it went
   // out on Plivo's clock too (see journal.ts), which a resume compares record times with.
   if (ctx.journal) await ctx.client.readClock?.();
@@ -87,7 +92,11 @@ export async function runSendPass(batch: BatchInput, ctx: SendContext, resolutio
     ctx.halt.stop();
   };
   const stopReason = (): StopReason =>
-    state.abort ? { why: state.abort.message, interrupted: false } : isInterrupted() ? { why: 'the batch was interrupted before this row', interrupted: true } : { why: 'the batch stopped before this row was sent', interrupted: false };
+    state.abort
+      ? { why: state.abort.message, interrupted: false }
+      : isInterrupted()
+        ? { why: 'the batch was interrupted before this row', interrupted: true }
+        : { why: 'the batch stopped before this row was sent', interrupted: false };
   let reached = 0;
   try {
     let row = 1;
@@ -242,7 +251,9 @@ function notStarted(p: Extract<PreparedRow, { ok: true }>, { why, interrupted }:
 
 /** A row not sent because an unknown outcome blocks one of its numbers (see number-claims.ts). */
 function blockedResult(p: Extract<PreparedRow, { ok: true }>, blocker: Blocker, journalled: boolean): RowResult {
-  const which = blocker.earlier ? `row ${blocker.row} to ${blocker.number} has an unknown outcome from an earlier run` : `an earlier row (row ${blocker.row}) to ${blocker.number} has an unknown outcome`;
+  const which = blocker.earlier
+    ? `row ${blocker.row} to ${blocker.number} has an unknown outcome from an earlier run`
+    : `an earlier row (row ${blocker.row}) to ${blocker.number} has an unknown outcome`;
   const next = !journalled
     ? "check it in the Plivo console's message logs before sending this row again"
     : blocker.earlier
@@ -306,7 +317,12 @@ function settledResult(p: PreparedRow, index: JournalIndex | undefined, resoluti
   }
   // Never send a row whose earlier request may have been queued without looking it up first.
   if ((state === RowState.inflight || state === RowState.unknown) && resolution?.kind !== 'absent') {
-    return { ...base, status: 'unknown', attempts: 0, error: 'an earlier request may have been queued and was not checked yet (the batch stopped); resume again' };
+    return {
+      ...base,
+      status: 'unknown',
+      attempts: 0,
+      error: 'an earlier request may have been queued and was not checked yet (the batch stopped); resume again',
+    };
   }
   return undefined;
 }
@@ -487,15 +503,27 @@ interface RowProgress {
 function outcomeNotJournalled(result: RowResult, why: string): RowResult {
   if (result.attempts === 0) return result; // no request was made: certainly not sent
   const { message_uuid: uuids, ...rest } = result;
-  const answer = result.status === 'sent' ? `sent${uuids && uuids.length > 0 ? ` (message_uuid ${uuids.join(', ')})` : ''}` : `${result.status}: ${result.error ?? ''}`;
-  return { ...rest, status: 'unknown', error: `${why} after the request was made, so its outcome is not recorded (Plivo's answer: ${answer}); a resume looks it up before re-sending` };
+  const answer =
+    result.status === 'sent' ? `sent${uuids && uuids.length > 0 ? ` (message_uuid ${uuids.join(', ')})` : ''}` : `${result.status}: ${result.error ?? ''}`;
+  return {
+    ...rest,
+    status: 'unknown',
+    error: `${why} after the request was made, so its outcome is not recorded (Plivo's answer: ${answer}); a resume looks it up before re-sending`,
+  };
 }
 
 /**
  * An error `sendRow` did not expect (a bug): once a request may have gone out the row is
  * `unknown`; before that it was certainly not sent. Journalled when its `inflight` record is.
  */
-async function unexpectedFailure(row: number, message: BuiltMessage, error: unknown, progress: RowProgress, ctx: SendContext, stopBatch: (abort: Abort) => void): Promise<RowResult> {
+async function unexpectedFailure(
+  row: number,
+  message: BuiltMessage,
+  error: unknown,
+  progress: RowProgress,
+  ctx: SendContext,
+  stopBatch: (abort: Abort) => void,
+): Promise<RowResult> {
   const base = baseResult(row, message);
   const what = `unexpected error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
   const attempts = progress.attempts;

@@ -17,5 +17,7 @@ Examples:
   $ plivo-send mms --src 14155550100 --dst 14155550101 --media-url https://a.example/1.png --media-id 801c2056-33ab-499c-80ef-58b574a462a2`,
   );
   // The send flow (zod, got, cosmiconfig) loads only when the command runs.
-  return cmd.action((flags: SendFlags) => run(async () => (await import('../flows/send.js')).runSend(ctx, 'mms', flags, { mediaUrls: flags.mediaUrl, mediaIds: flags.mediaId }), flags));
+  return cmd.action((flags: SendFlags) =>
+    run(async () => (await import('../flows/send.js')).runSend(ctx, 'mms', flags, { mediaUrls: flags.mediaUrl, mediaIds: flags.mediaId }), flags),
+  );
 }

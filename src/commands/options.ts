@@ -2,7 +2,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CALLBACK_METHODS, CSV_ENCODINGS, DLT_CATEGORIES, LOG_VALUES, SETTING_RANGES, rangeProblem, type Range } from '../core/fields.js';
 
-
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function positiveNumber(name: string, { integer = false, max }: { integer?: boolean; max?: number } = {}) {
@@ -17,7 +16,7 @@ export function positiveNumber(name: string, { integer = false, max }: { integer
 }
 
 /** A number within one of SETTING_RANGES, checked when the command line is read. */
-export function rangedNumber(name: string, range: Range) {
+function rangedNumber(name: string, range: Range) {
   return (value: string): number => {
     const n = value.trim() === '' ? NaN : Number(value);
     const problem = rangeProblem(name, n, range);
@@ -62,12 +61,18 @@ export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { tex
     .addOption(new Option('--dlt-entity-id <id>', 'India DLT: registered entity ID').hideHelp(sender === 'whatsapp'))
     .addOption(new Option('--dlt-template-id <id>', 'India DLT: registered template ID').hideHelp(sender === 'whatsapp'))
     .addOption(new Option('--dlt-template-category <category>', 'India DLT: template category').choices(DLT_CATEGORIES).hideHelp(sender === 'whatsapp'))
-    .addOption(new Option('--smart-encoding', 'replace look-alike characters (curly quotes, dashes…) when that makes the text GSM-7').hideHelp(sender === 'whatsapp'))
+    .addOption(
+      new Option('--smart-encoding', 'replace look-alike characters (curly quotes, dashes…) when that makes the text GSM-7').hideHelp(sender === 'whatsapp'),
+    )
     .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
     .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
     .option('--wait [seconds]', 'single sends: wait until the message reaches a final state (default 60 s)', parseWait)
     .option('--timeout <seconds>', 'seconds to wait for Plivo to answer (default 30, at most 600)', parseTimeout)
-    .option('--settle <seconds>', "after a lost answer, how long Plivo's message list may lag behind (default: --timeout, at most 30; 10 for a single send)", rangedNumber('--settle', SETTING_RANGES.settle));
+    .option(
+      '--settle <seconds>',
+      "after a lost answer, how long Plivo's message list may lag behind (default: --timeout, at most 30; 10 for a single send)",
+      rangedNumber('--settle', SETTING_RANGES.settle),
+    );
   addCommonOptions(cmd);
   cmd
     .option('--csv <path|->', 'batch mode: one message per CSV row (- reads stdin)')

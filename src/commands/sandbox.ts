@@ -5,14 +5,17 @@ import type { SandboxFlags } from '../flows/sandbox.js';
 import { positiveNumber } from './options.js';
 import { TEST_NUMBERS } from '../sandbox/test-numbers.js';
 
-
 export function makeSandboxCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   return new Command('sandbox')
     .description('Run a local Plivo-compatible Message API for trying plivo-send and testing scripts and webhooks')
-    .option('--port <n>', 'port on 127.0.0.1 (default 8765; 0 picks a free one)', (v) => (v === '0' ? 0 : positiveNumber('--port', { integer: true, max: 65535 })(v)))
+    .option('--port <n>', 'port on 127.0.0.1 (default 8765; 0 picks a free one)', (v) =>
+      v === '0' ? 0 : positiveNumber('--port', { integer: true, max: 65535 })(v),
+    )
     .option('--auth-id <id>', 'Auth ID to accept (default: generated)')
     .option('--auth-token <token>', 'Auth token to accept (default: generated)')
-    .option('--delivery-delay <ms>', 'milliseconds between queued → sent → delivered (default 1000)', (v) => (v === '0' ? 0 : positiveNumber('--delivery-delay', { integer: true })(v)))
+    .option('--delivery-delay <ms>', 'milliseconds between queued → sent → delivered (default 1000)', (v) =>
+      v === '0' ? 0 : positiveNumber('--delivery-delay', { integer: true })(v),
+    )
     .option('--no-rate-limit', "don't emulate Plivo's limits (300 requests per 5 seconds; 20 message list requests a minute)")
     .option('--json', 'print the URL and credentials as JSON')
     .addHelpText('after', () => sandboxHelp())

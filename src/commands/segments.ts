@@ -3,7 +3,6 @@ import type { Context } from '../context.js';
 import type { SendFlags } from '../flows/flags.js';
 import type { SegmentsFlags } from '../flows/segments.js';
 
-
 export function makeSegmentsCommand(ctx: Context, run: (action: () => Promise<number>, flags: SendFlags) => Promise<void>): Command {
   return new Command('segments')
     .description('Count GSM-7 / UCS-2 segments offline, as carriers bill them (no credentials needed)')

@@ -16,7 +16,16 @@ const SEARCH_PLACES = ['package.json', '.plivorc', '.plivorc.json', '.plivorc.ya
 /** In `$XDG_CONFIG_HOME/plivo/`. */
 const GLOBAL_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml'];
 /** JavaScript config files: loaded only when named with --config. */
-const SCRIPT_PLACES = ['.plivorc.js', '.plivorc.cjs', '.plivorc.mjs', '.plivorc.ts', 'plivo.config.js', 'plivo.config.cjs', 'plivo.config.mjs', 'plivo.config.ts'];
+const SCRIPT_PLACES = [
+  '.plivorc.js',
+  '.plivorc.cjs',
+  '.plivorc.mjs',
+  '.plivorc.ts',
+  'plivo.config.js',
+  'plivo.config.cjs',
+  'plivo.config.mjs',
+  'plivo.config.ts',
+];
 const GLOBAL_SCRIPT_PLACES = ['config.js', 'config.cjs', 'config.mjs', 'config.ts'];
 const SCRIPT_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts']);
 
@@ -38,7 +47,8 @@ export interface LoadConfigOptions {
 export async function loadConfig({ cwd, homedir, path, env = process.env }: LoadConfigOptions): Promise<LoadedConfig> {
   const found = path ? await loadNamed(resolve(cwd, path), path) : await search(cwd, homedir, env);
   const warnings = found.skipped.map(
-    (file) => `Skipped ${file}: a JavaScript config file is loaded only when named with --config (a checkout must not run code on every send). To use it: --config ${file}`,
+    (file) =>
+      `Skipped ${file}: a JavaScript config file is loaded only when named with --config (a checkout must not run code on every send). To use it: --config ${file}`,
   );
   if (found.filepath === undefined || found.raw === undefined) return { config: {}, filepath: found.filepath, warnings };
   const config = parseConfigFile(found.raw, found.filepath);
@@ -86,7 +96,7 @@ function searchDirectories(cwd: string, homedir: string, env: Record<string, str
   const fromHome = relative(homedir, cwd);
   const inHome = !fromHome.startsWith('..') && !isAbsolute(fromHome);
   const dirs = [{ dir: cwd, global: false }];
-  for (let dir = cwd; inHome && dir !== homedir && dirname(dir) !== dir; ) {
+  for (let dir = cwd; inHome && dir !== homedir && dirname(dir) !== dir;) {
     dir = dirname(dir);
     dirs.push({ dir, global: false });
   }

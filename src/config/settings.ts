@@ -10,10 +10,12 @@ import { SETTING_RANGES, type Range } from '../core/fields.js';
 /** A number within `range` (config files are checked like flags). */
 function ranged(range: Range) {
   const n = range.integer ? z.number().int() : z.number();
-  return n.min(range.min, `must be from ${range.min} to ${range.max} (${range.unit})`).max(range.max, `must be from ${range.min} to ${range.max} (${range.unit})`);
+  return n
+    .min(range.min, `must be from ${range.min} to ${range.max} (${range.unit})`)
+    .max(range.max, `must be from ${range.min} to ${range.max} (${range.unit})`);
 }
 
-export const DEFAULT_API_URL = 'https://api.plivo.com';
+const DEFAULT_API_URL = 'https://api.plivo.com';
 
 /**
  * A string setting. A number is refused rather than converted: YAML reads `src: 14155550100` as a
@@ -52,11 +54,11 @@ const settingsShape = {
 };
 
 const layerSchema = z.strictObject(settingsShape).partial();
-export const configFileSchema = layerSchema.extend({ profiles: z.record(z.string(), layerSchema).optional() });
+const configFileSchema = layerSchema.extend({ profiles: z.record(z.string(), layerSchema).optional() });
 
-export type SettingsLayer = z.infer<typeof layerSchema>;
+type SettingsLayer = z.infer<typeof layerSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;
-export type SettingKey = keyof SettingsLayer;
+type SettingKey = keyof SettingsLayer;
 export type Source = 'default' | 'config' | 'profile' | 'env' | 'flag';
 
 export interface Settings extends SettingsLayer {
@@ -216,7 +218,7 @@ export function requireCredentials(settings: Settings): Credentials {
   return { authId, authToken: settings.authToken!, apiUrl: settings.apiUrl };
 }
 
-export function describeSource(source: Source | undefined): string {
+function describeSource(source: Source | undefined): string {
   switch (source) {
     case 'env':
       return 'the environment';

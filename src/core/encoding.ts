@@ -34,9 +34,7 @@ export interface SegmentCount {
 }
 
 // GSM 03.38 basic table in position order; 0x1B is ESC (a prefix, not a character) and is skipped.
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' + '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 // Extension table: each is ESC + code, so 2 septets in GSM-7 (but 1 code unit in UCS-2).
 const GSM_EXTENSION = '\f^{}\\[~]|€';
 
@@ -294,7 +292,7 @@ export function splitSegments(text: string): string[] {
   const parts: string[] = [];
   let start = 0;
   let used = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = text.charCodeAt(i);
     // Cost in the unit (septets or code units) and width in the string (code units).
     let cost: number;

@@ -8,7 +8,8 @@ export function plural(count: number, word: string, many = `${word}s`): string {
 /** `GSM-7, 2 segments each`, `MMS, 1 attachment`, `WhatsApp`: what one message is billed as. */
 export function describeUnits(message: BuiltMessage): string {
   const { body, count } = message;
-  if (body.type !== 'sms') return body.type === 'mms' ? `MMS, ${plural((body.media_urls?.length ?? 0) + (body.media_ids?.length ?? 0), 'attachment')}` : 'WhatsApp';
+  if (body.type !== 'sms')
+    return body.type === 'mms' ? `MMS, ${plural((body.media_urls?.length ?? 0) + (body.media_ids?.length ?? 0), 'attachment')}` : 'WhatsApp';
   if (!count) return 'no text';
   const each = message.destinations.length > 1 ? ' each' : '';
   return `${count.encoding}, ${plural(count.segments, 'segment')}${each}`;

@@ -12,13 +12,12 @@ const PHONE_LIKE = /^\+?[0-9/\-.()\s]*[0-9][0-9/\-.()\s]*$/;
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 
 export const MAX_DESTINATIONS = 1000;
-export const MAX_NUMBER_LENGTH = 14;
-export const MAX_ALPHANUMERIC_SENDER = 11;
+const MAX_NUMBER_LENGTH = 14;
+const MAX_ALPHANUMERIC_SENDER = 11;
 
-export function sanitizeNumber(raw: string): string {
+function sanitizeNumber(raw: string): string {
   return raw.replace(DST_STRIP, '');
 }
-
 
 /**
  * Why `number` (already sanitised) cannot be a destination, or undefined when it can.
@@ -31,7 +30,8 @@ export function checkPhoneNumber(number: string): string | undefined {
   if (number.length > MAX_NUMBER_LENGTH) return `'${number}' has ${number.length} digits; at most ${MAX_NUMBER_LENGTH} are allowed`;
   if (number.length < 7) return `'${number}' is too short for a phone number with its country code`;
   // North American numbers are always 1 + 10 digits: catches a missing or doubled country code.
-  if (number.startsWith('1') && number.length !== 11) return `'${number}' looks like a North American number but has ${number.length} digits; it needs 1 followed by 10 digits`;
+  if (number.startsWith('1') && number.length !== 11)
+    return `'${number}' looks like a North American number but has ${number.length} digits; it needs 1 followed by 10 digits`;
   return undefined;
 }
 
@@ -60,7 +60,11 @@ export function parseSender(raw: string): SenderResult {
   if (given === '') return { ok: false, problem: 'is empty' };
   if (PHONE_LIKE.test(given)) {
     const digits = sanitizeNumber(given);
-    if (digits.length > MAX_NUMBER_LENGTH) return { ok: false, problem: `'${given}' has ${digits.length} digits; a numeric sender has at most ${MAX_NUMBER_LENGTH}, starting with the country code` };
+    if (digits.length > MAX_NUMBER_LENGTH)
+      return {
+        ok: false,
+        problem: `'${given}' has ${digits.length} digits; a numeric sender has at most ${MAX_NUMBER_LENGTH}, starting with the country code`,
+      };
     return { ok: true, sender: digits };
   }
   const rule = `may hold only letters A-Z a-z and digits 0-9 (an alphanumeric sender ID of at most ${MAX_ALPHANUMERIC_SENDER} characters)`;
@@ -68,6 +72,7 @@ export function parseSender(raw: string): SenderResult {
     const bad = [...given].find((c) => !ALPHANUMERIC.test(c))!;
     return { ok: false, problem: `'${given}' ${rule}; ${/\s/.test(bad) ? 'a space' : `'${bad}'`} is not one` };
   }
-  if (given.length > MAX_ALPHANUMERIC_SENDER) return { ok: false, problem: `'${given}' has ${given.length} characters; an alphanumeric sender ID has at most ${MAX_ALPHANUMERIC_SENDER}` };
+  if (given.length > MAX_ALPHANUMERIC_SENDER)
+    return { ok: false, problem: `'${given}' has ${given.length} characters; an alphanumeric sender ID has at most ${MAX_ALPHANUMERIC_SENDER}` };
   return { ok: true, sender: given };
 }

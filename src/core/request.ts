@@ -11,7 +11,7 @@ export function buildSendRequest(apiUrl: string, authId: string | undefined, bod
   return { method: 'POST', url: messageUrl(apiUrl, authId), body };
 }
 
-export function messageUrl(apiUrl: string, authId: string | undefined): string {
+function messageUrl(apiUrl: string, authId: string | undefined): string {
   // Plivo requires the trailing slash.
   return `${apiUrl}/v1/Account/${authId ?? '<auth_id>'}/Message/`;
 }

@@ -23,7 +23,7 @@ export function decodeUtf8Strict(bytes: Uint8Array): StrictDecode {
  * by the end of `bytes` is invalid when `final`, else left for the next chunk (not reported).
  */
 export function invalidUtf8Offset(bytes: Uint8Array, final: boolean): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const lead = bytes[i]!;
     if (lead < 0x80) {
       i++;
@@ -82,8 +82,7 @@ export function completeUtf16leLength(bytes: Uint8Array): number {
 }
 
 /** Windows-1252 0x80–0x9F (the WHATWG Encoding Standard's table); the rest is ISO-8859-1. */
-const WINDOWS_1252_C1 =
-  '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const WINDOWS_1252_C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
 
 /**
  * Windows-1252 as Excel on Windows writes it. Written out rather than left to TextDecoder: some

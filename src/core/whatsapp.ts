@@ -12,7 +12,7 @@ import { problemsFromZod, type Problem } from './problems.js';
 import { isHttpUrl } from './url.js';
 
 /** Limits Meta enforces upstream (Plivo documents none of its own). */
-export const WHATSAPP_LIMITS = {
+const WHATSAPP_LIMITS = {
   replyButtons: 3,
   buttonTitle: 20,
   buttonId: 256,
@@ -27,11 +27,11 @@ export const WHATSAPP_LIMITS = {
   footerText: 60,
 } as const;
 
-export const TEMPLATE_COMPONENT_TYPES = ['header', 'body', 'button', 'footer'] as const;
-export const TEMPLATE_BUTTON_SUB_TYPES = ['url', 'quick_reply'] as const;
-export const TEMPLATE_PARAMETER_TYPES = ['text', 'media', 'payload', 'currency', 'date_time', 'location'] as const;
-export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url'] as const;
-export const INTERACTIVE_HEADER_TYPES = ['text', 'media'] as const;
+const TEMPLATE_COMPONENT_TYPES = ['header', 'body', 'button', 'footer'] as const;
+const TEMPLATE_BUTTON_SUB_TYPES = ['url', 'quick_reply'] as const;
+const TEMPLATE_PARAMETER_TYPES = ['text', 'media', 'payload', 'currency', 'date_time', 'location'] as const;
+const INTERACTIVE_TYPES = ['button', 'list', 'cta_url'] as const;
+const INTERACTIVE_HEADER_TYPES = ['text', 'media'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks. Every zod message names what was expected and what was found, because the
@@ -67,8 +67,11 @@ function describeValue(value: unknown): string {
       return `the number ${value}`;
     case 'object':
       return 'an object';
-    default:
+    case 'boolean':
       return String(value);
+    default:
+      // JSON holds nothing else; undefined is a missing value.
+      return typeof value;
   }
 }
 
@@ -79,8 +82,7 @@ function issue(ctx: Ctx, path: Path, message: string): void {
 /** The message for a value of the wrong type; `missing` is used when the key is absent. */
 function typeError(expected: string, missing = 'is required') {
   return {
-    error: (iss: { input?: unknown }) =>
-      iss.input === undefined ? missing : `must be ${expected} (got ${describeValue(iss.input)})`,
+    error: (iss: { input?: unknown }) => (iss.input === undefined ? missing : `must be ${expected} (got ${describeValue(iss.input)})`),
   };
 }
 
@@ -134,7 +136,7 @@ function coordinate(axis: 'latitude' | 'longitude', limit: number, example: stri
   });
 }
 
-export const locationSchema = object({
+const locationSchema = object({
   latitude: coordinate('latitude', 90, '37.7749'),
   longitude: coordinate('longitude', 180, '-122.4194'),
   name: text({ missing: 'is required: the name of the place' }),
@@ -215,12 +217,12 @@ const componentSchema = object({
     if (value.index === undefined) issue(ctx, ['index'], 'is required for a button component: the button\'s position as a string, e.g. "0"');
   }
   // A footer has no variables; every other component exists only to carry parameters.
-  if (value.type !== undefined && value.type !== 'footer' && value.parameters === undefined) {
-    issue(ctx, ['parameters'], `is required for a ${String(value.type)} component: a list like [{"type": "text", "text": "Maya"}]`);
+  if (typeof value.type === 'string' && value.type !== 'footer' && value.parameters === undefined) {
+    issue(ctx, ['parameters'], `is required for a ${value.type} component: a list like [{"type": "text", "text": "Maya"}]`);
   }
 }, whenObject);
 
-export const templateSchema = object({
+const templateSchema = object({
   name: z.string(typeError('a string', 'is required: the approved template\'s name, e.g. "order_shipped"')).superRefine((value, ctx) => {
     if (value === '') issue(ctx, [], 'must not be empty');
     else if (!/^[a-z0-9_]+$/.test(value)) issue(ctx, [], `use lowercase letters, digits and underscores only (got ${quote(value)})`);
@@ -241,7 +243,8 @@ const headerSchema = object({
 }).superRefine((value: unknown, ctx: Ctx) => {
   if (!isRecord(value)) return;
   if (value.type === 'text' && value.text === undefined) issue(ctx, ['text'], `is required when header.type is "text" (at most ${L.headerText} characters)`);
-  if (value.type === 'media' && value.media === undefined) issue(ctx, ['media'], 'is required when header.type is "media": an https:// URL of an image, video or document');
+  if (value.type === 'media' && value.media === undefined)
+    issue(ctx, ['media'], 'is required when header.type is "media": an https:// URL of an image, video or document');
 }, whenObject);
 
 const buttonSchema = object({
@@ -261,12 +264,15 @@ const sectionSchema = object({
   rows: array(rowSchema, 'is required: a list of rows, each {"id", "title"}'),
 });
 
-const actionSchema = object({
-  buttons: array(buttonSchema).optional(),
-  sections: array(sectionSchema).optional(),
-}, 'is required: {"buttons": […]}, plus "sections" for a list');
+const actionSchema = object(
+  {
+    buttons: array(buttonSchema).optional(),
+    sections: array(sectionSchema).optional(),
+  },
+  'is required: {"buttons": […]}, plus "sections" for a list',
+);
 
-export const interactiveSchema = object({
+const interactiveSchema = object({
   type: oneOf(INTERACTIVE_TYPES, 'is required: "button", "list" or "cta_url"'),
   header: headerSchema.optional(),
   body: object({ text: text({ nonEmpty: true, max: L.body }) }, 'is required: {"text": "…"}'),
@@ -293,7 +299,8 @@ function checkReplyButtons(action: Record<string, unknown>, ctx: Ctx): void {
   const seen = new Map<string, number>();
   action.buttons.forEach((button: unknown, i) => {
     if (!isRecord(button)) return;
-    if (button.id === undefined) issue(ctx, [...path, i, 'id'], `is required for a reply button: the id your webhook receives, at most ${L.buttonId} characters`);
+    if (button.id === undefined)
+      issue(ctx, [...path, i, 'id'], `is required for a reply button: the id your webhook receives, at most ${L.buttonId} characters`);
     if (typeof button.id !== 'string') return;
     const first = seen.get(button.id);
     if (first === undefined) seen.set(button.id, i);
@@ -304,7 +311,11 @@ function checkReplyButtons(action: Record<string, unknown>, ctx: Ctx): void {
 function checkList(action: Record<string, unknown>, ctx: Ctx): void {
   const buttons = action.buttons;
   if (buttons === undefined || (Array.isArray(buttons) && buttons.length === 0)) {
-    issue(ctx, ['action', 'buttons'], `is required: a list needs [{"title": "…"}], the label (at most ${L.buttonTitle} characters) of the button that opens it`);
+    issue(
+      ctx,
+      ['action', 'buttons'],
+      `is required: a list needs [{"title": "…"}], the label (at most ${L.buttonTitle} characters) of the button that opens it`,
+    );
   }
   const path = ['action', 'sections'];
   if (action.sections === undefined) {
@@ -357,8 +368,6 @@ function checkCtaUrl(action: Record<string, unknown>, ctx: Ctx): void {
 // Public API
 
 export type WhatsAppTemplate = z.infer<typeof templateSchema>;
-export type WhatsAppInteractive = z.infer<typeof interactiveSchema>;
-export type WhatsAppLocation = z.infer<typeof locationSchema>;
 
 function validate(schema: z.ZodType, value: unknown, prefix: string): Problem[] {
   const result = schema.safeParse(value);

@@ -24,7 +24,7 @@ import { CsvInput } from '../batch/input.js';
 import { compileTemplate, type Template } from '../batch/template.js';
 import { describePlan, estimate, planJson, type Plan } from '../batch/plan.js';
 import { runDryRun, runPlanPass, type BatchInput } from '../batch/runner.js';
-import type { SendPassResult } from '../batch/sender.js';
+import type { Resolution, SendPassResult } from '../batch/sender.js';
 import { JournalError, JournalWriter, loadJournal, JOURNAL_FORMAT, JOURNAL_VERSION, type JournalHeader, type LoadedJournal } from '../batch/journal.js';
 import { LineWriter, ResultsFile, resultObject, type ResultsFileOptions, type RowResult } from '../batch/results.js';
 import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from '../batch/limiter.js';
@@ -33,19 +33,24 @@ import { resumeCommand } from './resume.js';
 import { lockJournal, lockPathOf, type JournalLock } from '../batch/lock.js';
 import { fileIdentity, sameFile } from '../batch/file-identity.js';
 
-export const DEFAULT_RATE = 60;
-export const DEFAULT_CONCURRENCY = 10;
-export const MAX_CONCURRENCY = 100;
+const DEFAULT_RATE = 60;
+const DEFAULT_CONCURRENCY = 10;
+const MAX_CONCURRENCY = 100;
 /** After the first Ctrl-C (or SIGTERM, SIGHUP), requests in flight get this long to finish. */
-export const GRACE_MS = 10_000;
+const GRACE_MS = 10_000;
 /** Retries of a row's 429 / connection refused when the `retries` setting is not given. */
-export const DEFAULT_RETRIES = 4;
+const DEFAULT_RETRIES = 4;
 
 export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions, out: Output): Promise<number> {
   const csv = flags.csv!;
-  if (flags.resume && flags.journal === undefined) throw new UsageError('--resume needs the --journal of the batch to resume.', 'Run it again with --journal <path> --resume.');
+  if (flags.resume && flags.journal === undefined)
+    throw new UsageError('--resume needs the --journal of the batch to resume.', 'Run it again with --journal <path> --resume.');
   const stdinFlag = csv === '-' ? (['text', 'template', 'interactive', 'location'] as const).find((k) => flags[k] === '-') : undefined;
-  if (stdinFlag) throw new UsageError(`--csv - and --${stdinFlag} - cannot both read stdin.`, `Give --${stdinFlag} inline (or as @file for JSON options), or the CSV as a file.`);
+  if (stdinFlag)
+    throw new UsageError(
+      `--csv - and --${stdinFlag} - cannot both read stdin.`,
+      `Give --${stdinFlag} inline (or as @file for JSON options), or the CSV as a file.`,
+    );
   const templateText = await readTextOption(flags.text, ctx.io);
   let template: Template | undefined;
   if (templateText !== undefined) {
@@ -56,13 +61,25 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
   const settings = await loadSettings(ctx, flags, out);
   const rate = settings.rate ?? DEFAULT_RATE;
   const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
-  if (concurrency > MAX_CONCURRENCY) throw new UsageError(`concurrency is ${concurrency}; at most ${MAX_CONCURRENCY} requests may be in flight (Plivo allows about 100).`, 'Lower --concurrency (or concurrency in .plivorc).');
+  if (concurrency > MAX_CONCURRENCY)
+    throw new UsageError(
+      `concurrency is ${concurrency}; at most ${MAX_CONCURRENCY} requests may be in flight (Plivo allows about 100).`,
+      'Lower --concurrency (or concurrency in .plivorc).',
+    );
   if (rate > PLIVO_MAX_RATE && !flags.dryRun) {
-    out.warn(`--rate ${rate} is above Plivo's limit of ${PLIVO_MAX_RATE} requests per second (300 per 5 s): expect 429 answers, which slow the batch down again.`);
+    out.warn(
+      `--rate ${rate} is above Plivo's limit of ${PLIVO_MAX_RATE} requests per second (300 per 5 s): expect 429 answers, which slow the batch down again.`,
+    );
   }
   const defaults = messageOptions(type, settings, flags, undefined, content);
   const input = new CsvInput(csv, ctx.io);
-  const batch: BatchInput = { type, input, defaults, template, csvOptions: { encoding: flags.encoding, delimiter: flags.delimiter, skipDuplicates: flags.skipDuplicates } };
+  const batch: BatchInput = {
+    type,
+    input,
+    defaults,
+    template,
+    csvOptions: { encoding: flags.encoding, delimiter: flags.delimiter, skipDuplicates: flags.skipDuplicates },
+  };
 
   // Ctrl-C, SIGTERM (kill, timeout, docker stop) or SIGHUP: the first stops taking rows (and waits
   // GRACE_MS for requests in flight); the second stops waiting. The journal stays consistent
@@ -253,7 +270,9 @@ async function sendLocked(
         eachRow: journal === undefined,
         onFailure: (error) => {
           if (!sending) return; // found by the last write: said after the summary
-          out.warn(`Could not write the results file ${flags.results!}: ${describeSystemError(error)}.${journal ? ' The journal keeps every outcome; the batch goes on.' : ' No new rows are sent.'}`);
+          out.warn(
+            `Could not write the results file ${flags.results!}: ${describeSystemError(error)}.${journal ? ' The journal keeps every outcome; the batch goes on.' : ' No new rows are sent.'}`,
+          );
           if (!journal) run.halt.stop();
         },
       });
@@ -300,7 +319,7 @@ async function sendLocked(
       onRowDone: () => progress?.update(++done),
     };
     if (pass.toCheck.length > 0) await settleUnknowns(pass.toCheck.length, journalWrittenAt, run);
-    const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx) : new Map();
+    const resolutions = pass.toCheck.length > 0 ? await resolveUnknowns(pass.toCheck, sendCtx) : new Map<number, Resolution>();
     const result = await runSendPass(run.batch, sendCtx, resolutions, run.interrupted);
     // The pass is over: end any grace-period wait still pending, whose timer would otherwise keep
     // the process alive for up to GRACE_MS after a signal.
@@ -341,7 +360,11 @@ function endOfBatch(run: BatchRun, result: SendPassResult, summary: Summary, pla
     );
   }
   if (result.abort?.kind === 'rate-limited') {
-    throw new RateLimitError('Plivo kept rate limiting (429); the batch stopped and the remaining rows were not sent.', 'Resume later (rows already sent are skipped), or lower --rate.', resumeHint(run, resumable));
+    throw new RateLimitError(
+      'Plivo kept rate limiting (429); the batch stopped and the remaining rows were not sent.',
+      'Resume later (rows already sent are skipped), or lower --rate.',
+      resumeHint(run, resumable),
+    );
   }
   if (result.abort?.kind === 'journal') {
     out.warn(`The batch stopped: ${result.abort.message}. Rows after that point were not sent.`);
@@ -370,7 +393,10 @@ async function runFiles(run: BatchRun, journalPath: string | undefined): Promise
 }
 
 function wouldOverwrite(run: BatchRun, what: string): UsageError {
-  return new UsageError(`--results ${run.flags.results} would overwrite the ${what} (it is the same file under another name). Nothing was sent.`, 'Give --results a path of its own.');
+  return new UsageError(
+    `--results ${run.flags.results} would overwrite the ${what} (it is the same file under another name). Nothing was sent.`,
+    'Give --results a path of its own.',
+  );
 }
 
 /**
@@ -387,13 +413,19 @@ async function checkResultsPath(run: BatchRun, resultsPath: string, journalPath:
 function checkJournalHeader(found: JournalHeader, expected: JournalHeader, sandbox: boolean, path: string): void {
   const fresh = 'Resume with the same CSV and options as the original run, or start a new batch with a new --journal path.';
   if (found.type !== expected.type) {
-    throw new JournalError(`The journal ${path} records a ${found.type} batch; this is ${expected.type}.`, `Resume with plivo-send ${found.type}, or start a new batch with a new --journal path.`);
+    throw new JournalError(
+      `The journal ${path} records a ${found.type} batch; this is ${expected.type}.`,
+      `Resume with plivo-send ${found.type}, or start a new batch with a new --journal path.`,
+    );
   }
   if (found.options_hash !== expected.options_hash) {
     const keys = new Set([...Object.keys(found.options ?? {}), ...Object.keys(expected.options)]);
     const changed = [...keys].filter((k) => JSON.stringify(found.options?.[k]) !== JSON.stringify(expected.options[k]));
     const names = changed.map((k) => (k === 'text_template' ? '--text' : k)).join(', ');
-    throw new JournalError(`The journal ${path} was written with different message options (${names || 'options'}), so its rows would not be the same requests. Nothing was sent.`, fresh);
+    throw new JournalError(
+      `The journal ${path} was written with different message options (${names || 'options'}), so its rows would not be the same requests. Nothing was sent.`,
+      fresh,
+    );
   }
   // A sandbox is new each run: its account and port change, and nothing real was ever sent.
   if (!sandbox && (found.account !== expected.account || found.api_url !== expected.api_url)) {
@@ -423,7 +455,10 @@ async function openResults(run: BatchRun, path: string, others: RunFiles, option
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot write the results file ${run.flags.results}: ${code === 'ENOENT' ? 'its directory does not exist' : describeSystemError(error)}. Nothing was sent.`, 'Give --results a path in a directory you can write to.');
+    throw new UsageError(
+      `Cannot write the results file ${run.flags.results}: ${code === 'ENOENT' ? 'its directory does not exist' : describeSystemError(error)}. Nothing was sent.`,
+      'Give --results a path in a directory you can write to.',
+    );
   }
 }
 
@@ -443,7 +478,11 @@ function reportResultsFailure(run: BatchRun, error: Error, summary: Summary): vo
 
 function signalLead(run: BatchRun): string {
   const code = run.interruptCode();
-  return code === ExitCode.terminated ? 'The batch was terminated (SIGTERM).' : code === ExitCode.hangup ? 'The batch was stopped: its terminal hung up (SIGHUP).' : 'The batch was interrupted.';
+  return code === ExitCode.terminated
+    ? 'The batch was terminated (SIGTERM).'
+    : code === ExitCode.hangup
+      ? 'The batch was stopped: its terminal hung up (SIGHUP).'
+      : 'The batch was interrupted.';
 }
 
 /** Opens the journal to append (on resume) or creates it; a file that cannot be written is said plainly. */
@@ -471,7 +510,9 @@ function journalNotWritable(shown: string, error: unknown): JournalError {
   const denied = (error as NodeJS.ErrnoException).code === 'EACCES' || (error as NodeJS.ErrnoException).code === 'EPERM';
   return new JournalError(
     `Cannot write the journal ${shown}: ${describeSystemError(error)}. Nothing was sent.`,
-    denied ? `A resume appends to the journal: make it writable (chmod u+w ${shown}) and run the same command again.` : 'A resume appends to the journal: make it writable, then run the same command again.',
+    denied
+      ? `A resume appends to the journal: make it writable (chmod u+w ${shown}) and run the same command again.`
+      : 'A resume appends to the journal: make it writable, then run the same command again.',
   );
 }
 
@@ -502,7 +543,10 @@ async function confirm(run: BatchRun, plan: Plan): Promise<boolean> {
   const what = `${plural(plan.messages, 'message')} (${plural(plan.totalUnits, 'unit')})`;
   const terminal = await openTerminal(ctx.io);
   if (!terminal) {
-    throw new RefusedError(`Sending ${what} needs confirmation, and there is no terminal to ask on. Nothing was sent.`, 'Add --yes to send without asking (check the rows first with --dry-run).');
+    throw new RefusedError(
+      `Sending ${what} needs confirmation, and there is no terminal to ask on. Nothing was sent.`,
+      'Add --yes to send without asking (check the rows first with --dry-run).',
+    );
   }
   let answer: string | undefined;
   try {
@@ -570,14 +614,20 @@ function printSummary(run: BatchRun, s: Summary, plan: Plan): void {
   // Every row gets a result (after a Ctrl-C too); any that did not would count as not reached.
   const notReached = s.notReached + Math.max(0, plan.rows - s.rows);
   if (out.json) {
-    out.note(JSON.stringify({ summary: { rows: plan.rows, sent: s.sent, failed: s.failed, invalid: s.invalid, unknown: s.unknown, units: s.units, not_reached: notReached } }));
+    out.note(
+      JSON.stringify({
+        summary: { rows: plan.rows, sent: s.sent, failed: s.failed, invalid: s.invalid, unknown: s.unknown, units: s.units, not_reached: notReached },
+      }),
+    );
     return;
   }
   const c = out.out;
   const mark = s.sent === plan.rows ? c.green('✓') : c.yellow('!');
   out.line(`${mark} Sent ${s.sent.toLocaleString('en-US')} of ${plural(plan.rows, 'row')} · ${plural(s.units, 'unit')}`);
   if (s.sent < plan.rows) {
-    out.line(`  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`);
+    out.line(
+      `  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`,
+    );
   }
   for (const r of s.notSent) out.line(`  row ${r.row} ${r.status}: ${r.error ?? ''}`);
   const more = s.rows - s.sent - s.notReached - s.notSent.length;
@@ -594,7 +644,10 @@ function resumeHint(run: BatchRun, resumable: boolean, lead?: string): string[] 
   const prefix = lead ? `${lead} ` : '';
   if (!resumable) return [`${prefix}There was no --journal, so the batch cannot be resumed safely: the results show which rows were sent.`];
   const stdin = flags.csv === '-' ? ' (with the same CSV on stdin)' : '';
-  return [`${prefix}To finish it${stdin} (rows already sent are skipped; unknown ones are looked up first):`, `  ${resumeCommand(type, { ...flags, resume: undefined })}`];
+  return [
+    `${prefix}To finish it${stdin} (rows already sent are skipped; unknown ones are looked up first):`,
+    `  ${resumeCommand(type, { ...flags, resume: undefined })}`,
+  ];
 }
 
 function printLines(out: Output, lines: readonly string[]): void {
@@ -609,13 +662,15 @@ function printLines(out: Output, lines: readonly string[]): void {
  * would not do: it is written before the rate limiter's wait and any retries and backoff, so its
  * request may have gone out long after it.
  */
-export function settleWaitMs(journalWrittenAt: number, settleMs: number, now: number): number {
+function settleWaitMs(journalWrittenAt: number, settleMs: number, now: number): number {
   return Math.max(0, journalWrittenAt + settleMs - now);
 }
 
 async function settleUnknowns(count: number, journalWrittenAt: number, run: BatchRun): Promise<void> {
   const waitMs = settleWaitMs(journalWrittenAt, run.settleMs, Date.now());
   if (waitMs <= 0) return;
-  run.out.note(`Waiting ${Math.ceil(waitMs / 1000)} s before checking ${count} unknown row(s) in Plivo's message list, so that requests cut off earlier have landed.`);
+  run.out.note(
+    `Waiting ${Math.ceil(waitMs / 1000)} s before checking ${count} unknown row(s) in Plivo's message list, so that requests cut off earlier have landed.`,
+  );
   await systemClock.sleep(waitMs, run.halt);
 }

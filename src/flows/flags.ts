@@ -2,7 +2,7 @@
  * The flags a command line hands its flow (commander's camelCase of each option in
  * commands/options.ts), and the rules about flags given together, checked before anything is read.
  */
-export interface CommonFlags {
+interface CommonFlags {
   json?: boolean;
   debug?: boolean;
   profile?: string;

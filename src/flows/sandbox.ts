@@ -24,7 +24,11 @@ export async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<num
     rateLimit: flags.rateLimit === false ? false : undefined,
     log: out.json ? undefined : (line) => out.note(out.err.dim(line)),
   }).catch((error: unknown) => {
-    if (error instanceof PortInUseError) throw new UsageError(`Port ${port} on 127.0.0.1 is already in use (another sandbox, or another server).`, 'Stop what is using it, pick another port with --port <n>, or use --port 0 for a free one.');
+    if (error instanceof PortInUseError)
+      throw new UsageError(
+        `Port ${port} on 127.0.0.1 is already in use (another sandbox, or another server).`,
+        'Stop what is using it, pick another port with --port <n>, or use --port 0 for a free one.',
+      );
     throw error;
   });
   if (out.json) {

@@ -45,12 +45,18 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
     const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
     try {
       const to = message.destinations.join(', ');
-      const { response, recovered } = await stopOnSignal(ctx, sendChecked(client, message, settings.src, { settleMs: settings.settle === undefined ? undefined : settings.settle * 1000, note: (line) => out.note(line) }), (signal) =>
-        new InterruptedError(
-          `Stopped by ${signal} while the request to ${to} was out: Plivo may or may not have queued the message.`,
-          `Check Plivo's message logs for ${to} (or plivo-send status with its uuid) before sending it again.`,
-          signal,
-        ),
+      const { response, recovered } = await stopOnSignal(
+        ctx,
+        sendChecked(client, message, settings.src, {
+          settleMs: settings.settle === undefined ? undefined : settings.settle * 1000,
+          note: (line) => out.note(line),
+        }),
+        (signal) =>
+          new InterruptedError(
+            `Stopped by ${signal} while the request to ${to} was out: Plivo may or may not have queued the message.`,
+            `Check Plivo's message logs for ${to} (or plivo-send status with its uuid) before sending it again.`,
+            signal,
+          ),
       );
       if (flags.wait === undefined && !sandbox) {
         printSent(out, response, message, recovered);
@@ -61,8 +67,15 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
       if (!out.json) printSent(out, response, message, recovered);
       const seconds = typeof flags.wait === 'number' ? flags.wait : sandbox && flags.wait === undefined ? 10 : WAIT_DEFAULT_SECONDS;
       const uuids = response.message_uuid ?? [];
-      const waited = await stopOnSignal(ctx, waitForFinalStates(client, uuids, out, seconds, { print: !out.json }), (signal) =>
-        new InterruptedError(`Stopped by ${signal} while waiting: the message was queued (${uuids.join(', ')}).`, `Follow it with: plivo-send status ${uuids.join(' ')} --wait`, signal),
+      const waited = await stopOnSignal(
+        ctx,
+        waitForFinalStates(client, uuids, out, seconds, { print: !out.json }),
+        (signal) =>
+          new InterruptedError(
+            `Stopped by ${signal} while waiting: the message was queued (${uuids.join(', ')}).`,
+            `Follow it with: plivo-send status ${uuids.join(' ')} --wait`,
+            signal,
+          ),
       );
       if (out.json) printSent(out, { ...response, messages: waited.records }, message, recovered);
       return waited.exitCode;
@@ -105,7 +118,7 @@ const UUIDS_ON_TERMINAL = 5;
 function printSent(out: Output, response: PlivoResponse, message: BuiltMessage, recovered: boolean): void {
   if (out.json) out.jsonLine(response);
   else printQueued(out, response, message);
-  if (recovered) out.warn('The answer to the request was lost, but Plivo\'s message list shows the message queued; it was not sent again.');
+  if (recovered) out.warn("The answer to the request was lost, but Plivo's message list shows the message queued; it was not sent again.");
   if (response.invalid_number && response.invalid_number.length > 0) {
     out.warn(`Plivo did not send to ${plural(response.invalid_number.length, 'invalid number')}: ${response.invalid_number.join(', ')}`);
   }

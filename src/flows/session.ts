@@ -46,7 +46,15 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
 export function messageOptions(type: MessageType, settings: Settings, flags: SendFlags, text: string | undefined, content: ContentOptions): MessageOptions {
   // India DLT registration and GSM-7 look-alikes are SMS matters: a config file's values for them
   // do not reach WhatsApp messages (the flags are refused for whatsapp, see flows/whatsapp.ts).
-  const smsOnly = type === 'whatsapp' ? {} : { dltEntityId: settings.dltEntityId, dltTemplateId: settings.dltTemplateId, dltTemplateCategory: settings.dltTemplateCategory, smartEncoding: settings.smartEncoding };
+  const smsOnly =
+    type === 'whatsapp'
+      ? {}
+      : {
+          dltEntityId: settings.dltEntityId,
+          dltTemplateId: settings.dltTemplateId,
+          dltTemplateCategory: settings.dltTemplateCategory,
+          smartEncoding: settings.smartEncoding,
+        };
   return {
     type,
     src: settings.src,
@@ -63,7 +71,14 @@ export function messageOptions(type: MessageType, settings: Settings, flags: Sen
   };
 }
 
-export async function createClient(ctx: Context, credentials: Credentials, settings: Settings, out: Output, debug: boolean, maxSockets?: number): Promise<PlivoClient> {
+export async function createClient(
+  ctx: Context,
+  credentials: Credentials,
+  settings: Settings,
+  out: Output,
+  debug: boolean,
+  maxSockets?: number,
+): Promise<PlivoClient> {
   const { PlivoClient } = await import('../transport/client.js');
   return new PlivoClient({
     ...credentials,

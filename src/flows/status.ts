@@ -69,8 +69,19 @@ async function lookUp(client: PlivoClient, uuid: string): Promise<MessageRecord 
         details: { message_uuid: uuid, status: 404 },
       });
     }
-    return new CliError(`${uuid}: ${error.message}`, { exitCode: error.exitCode, code: error.code, hint: error.hint, details: { ...error.details, message_uuid: uuid }, cause: error });
+    return new CliError(`${uuid}: ${error.message}`, {
+      exitCode: error.exitCode,
+      code: error.code,
+      hint: error.hint,
+      details: { ...error.details, message_uuid: uuid },
+      cause: error,
+    });
   }
+}
+
+// Record fields are Plivo's scalars; anything else is shown as JSON rather than "[object Object]".
+function describeField(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function printRecord(out: Output, record: MessageRecord): void {
@@ -83,7 +94,8 @@ function printRecord(out: Output, record: MessageRecord): void {
     ['Units', record.units],
     ['Amount', record.total_amount],
   ];
-  if (record.error_code && record.error_code !== '000') rows.push(['Error', `${record.error_code} ${explainErrorCode(record.error_code) ?? record.error_message ?? ''}`]);
+  if (record.error_code && record.error_code !== '000')
+    rows.push(['Error', `${record.error_code} ${explainErrorCode(record.error_code) ?? record.error_message ?? ''}`]);
   if (!FINAL_STATES.has(record.message_state)) rows.push(['Next', `not final yet; add --wait to follow it`]);
-  for (const [name, value] of rows) if (value !== undefined && value !== null && value !== '') out.line(`  ${c.dim(name.padEnd(7))}${String(value)}`);
+  for (const [name, value] of rows) if (value !== undefined && value !== null && value !== '') out.line(`  ${c.dim(name.padEnd(7))}${describeField(value)}`);
 }

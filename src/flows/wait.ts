@@ -48,6 +48,9 @@ export function printState(out: Output, record: MessageRecord): void {
   const c = out.out;
   const ok = SUCCESS_STATES.has(record.message_state);
   const mark = ok ? c.green('✓') : FINAL_STATES.has(record.message_state) ? c.red('✗') : c.yellow('…');
-  const code = record.error_code && record.error_code !== '000' ? ` · error ${record.error_code}: ${explainErrorCode(record.error_code) ?? String(record.error_message ?? 'unknown code')}` : '';
+  const code =
+    record.error_code && record.error_code !== '000'
+      ? ` · error ${record.error_code}: ${explainErrorCode(record.error_code) ?? record.error_message ?? 'unknown code'}`
+      : '';
   out.line(`${mark} ${record.message_uuid} ${c.bold(record.message_state)} · to ${record.to_number}${code}`);
 }

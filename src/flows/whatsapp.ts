@@ -16,7 +16,10 @@ export async function sendWhatsapp(ctx: Context, flags: SendFlags): Promise<numb
   if (conflict) throw new UsageError(conflict.message, conflict.hint);
   const smsOnly = SMS_ONLY_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
   if (smsOnly.length > 0) {
-    throw new UsageError(`${smsOnly.join(', ')} ${smsOnly.length === 1 ? 'applies' : 'apply'} to SMS only: WhatsApp text is sent as written, without India DLT registration.`, `Remove ${smsOnly.length === 1 ? 'it' : 'them'}.`);
+    throw new UsageError(
+      `${smsOnly.join(', ')} ${smsOnly.length === 1 ? 'applies' : 'apply'} to SMS only: WhatsApp text is sent as written, without India DLT registration.`,
+      `Remove ${smsOnly.length === 1 ? 'it' : 'them'}.`,
+    );
   }
   return runSend(ctx, 'whatsapp', flags, await whatsappContent(ctx, flags));
 }
@@ -35,7 +38,8 @@ async function whatsappContent(ctx: Context, flags: SendFlags): Promise<ContentO
   let template = await readJsonOption(flags.template, 'template', ctx.io);
   const shortcut = flags.templateName !== undefined || flags.templateLanguage !== undefined || flags.param !== undefined;
   if (shortcut) {
-    if (template !== undefined) problems.push({ field: 'template', message: 'give either --template or --template-name/--template-language/--param, not both' });
+    if (template !== undefined)
+      problems.push({ field: 'template', message: 'give either --template or --template-name/--template-language/--param, not both' });
     else if (flags.templateName === undefined || flags.templateLanguage === undefined) {
       problems.push({ field: 'template', message: '--template-name and --template-language go together (and --param needs both)' });
     } else template = buildTemplate(flags.templateName, flags.templateLanguage, flags.param ?? []);

@@ -11,8 +11,7 @@ import { DeliverySimulator } from './delivery.js';
 import { LIST_FILTERS, MessageStore, parseFilterTime, type ListQuery, type MessageRecord } from './store.js';
 import { bodyFromForm, validateSendRequest } from './validate.js';
 
-export { TEST_NUMBERS, type TestNumber } from './test-numbers.js';
-export type { MessageRecord, MessageState } from './store.js';
+export { TEST_NUMBERS } from './test-numbers.js';
 
 export interface SandboxOptions {
   /** 0 = a free port (the default here; the CLI picks 8765). */
@@ -40,7 +39,7 @@ export interface SandboxOptions {
 }
 
 /** A request as the sandbox received it (the Authorization header is redacted). */
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   /** Path and query string. */
   url: string;
@@ -73,11 +72,11 @@ function randomString(alphabet: string, length: number): string {
   return out;
 }
 
-export function generateAuthId(): string {
+function generateAuthId(): string {
   return `MA${randomString(UPPER_DIGITS, 18)}`;
 }
 
-export function generateAuthToken(): string {
+function generateAuthToken(): string {
   return randomString(ALPHANUMERIC, 40);
 }
 
@@ -129,7 +128,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const rest = account[2] ?? '/';
     if (rest === '/') {
       if (method !== 'GET') return methodNotAllowed('GET');
-      return { status: 200, body: { account_type: 'standard', auth_id: authId, cash_credits: '10.00000', name: 'Plivo sandbox', resource_uri: `${accountPath}/` } };
+      return {
+        status: 200,
+        body: { account_type: 'standard', auth_id: authId, cash_credits: '10.00000', name: 'Plivo sandbox', resource_uri: `${accountPath}/` },
+      };
     }
     if (/^\/Message\/?$/.test(rest)) {
       if (method === 'POST') return sendMessage(body, requesterIp);
@@ -156,7 +158,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const uuids = result.message.destinations.map((to) => delivery.enqueue(result.message, to, requesterIp));
     const reply: Record<string, unknown> = { message: 'message(s) queued', message_uuid: uuids };
     if (result.message.invalid.length > 0) reply.invalid_number = result.message.invalid;
-    return { status: 202, body: reply, note: `${uuids.length} ${result.message.type} queued${reply.invalid_number ? `, ${result.message.invalid.length} invalid` : ''}` };
+    return {
+      status: 202,
+      body: reply,
+      note: `${uuids.length} ${result.message.type} queued${reply.invalid_number ? `, ${result.message.invalid.length} invalid` : ''}`,
+    };
   }
 
   function listMessages(params: URLSearchParams): Reply {
@@ -230,7 +236,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     void handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port ?? 0, options.host ?? '127.0.0.1') : error));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port ?? 0, options.host ?? '127.0.0.1') : error),
+    );
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();

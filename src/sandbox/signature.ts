@@ -85,7 +85,13 @@ function constructGetUrl(uri: string, params: CallbackParams, emptyPostParams = 
 function constructPostUrl(uri: string, params: CallbackParams): string {
   const keys = Object.keys(params);
   const base = constructGetUrl(uri, {}, keys.length === 0);
-  return base + keys.sort().map((key) => `${key}${params[key] ?? ''}`).join('');
+  return (
+    base +
+    keys
+      .sort()
+      .map((key) => `${key}${params[key] ?? ''}`)
+      .join('')
+  );
 }
 
 function hmacBase64(key: string, message: string): string {

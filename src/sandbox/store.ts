@@ -98,9 +98,7 @@ export class MessageStore {
 
   /** Matching records newest first, as Plivo lists them, with the total before paging. */
   list(query: ListQuery): { total: number; objects: MessageRecord[] } {
-    const matches = [...this.entries.values()]
-      .filter((e) => matchesQuery(e, query))
-      .sort((a, b) => b.seq - a.seq);
+    const matches = [...this.entries.values()].filter((e) => matchesQuery(e, query)).sort((a, b) => b.seq - a.seq);
     return {
       total: matches.length,
       objects: matches.slice(query.offset, query.offset + query.limit).map((e) => ({ ...e.record })),

@@ -6,9 +6,9 @@
  */
 import { countSegments, GSM_MAX_CHARS, UCS2_MAX_UNITS } from '../core/encoding.js';
 
-export const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
+const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
-export const LOG_VALUES = ['true', 'false', 'number_only', 'content_only'] as const;
+const LOG_VALUES = ['true', 'false', 'number_only', 'content_only'] as const;
 export type LogValue = (typeof LOG_VALUES)[number];
 const DLT_CATEGORIES = ['transactional', 'promotional', 'service_implicit', 'service_explicit'];
 
@@ -211,7 +211,7 @@ function stringList(body: Record<string, unknown>, field: string): string[] {
   const value = body[field];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) reject(`${field} must be a list of strings`);
-  return value as string[];
+  return value;
 }
 
 function checkLog(value: unknown): LogValue {
@@ -232,7 +232,7 @@ function checkExpiry(value: unknown): number {
 }
 
 /** Plivo strips `/ - . + ( )` and whitespace from each destination before validating it. */
-export function sanitizeDestination(raw: string): string {
+function sanitizeDestination(raw: string): string {
   return raw.replace(/[/\-.+()\s]/g, '');
 }
 
@@ -241,7 +241,7 @@ export function sanitizeDestination(raw: string): string {
  * them; a North American number (country code 1) is exactly 11. Plivo's real check uses numbering
  * plans; this only catches what is certainly wrong (and the documented '1111111' example).
  */
-export function isValidNumber(number: string): boolean {
+function isValidNumber(number: string): boolean {
   if (!/^[1-9][0-9]{7,13}$/.test(number)) return false;
   return !number.startsWith('1') || number.length === 11;
 }

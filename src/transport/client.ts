@@ -32,6 +32,7 @@ export interface MessageRecord {
   from_number: string;
   message_time: string;
   error_code?: string;
+  error_message?: string;
   [key: string]: unknown;
 }
 
@@ -169,7 +170,7 @@ export class PlivoClient {
         return !signal?.aborted;
       },
     };
-    return (await this.getJson(`Message/?${search}`, paced)) as MessageList;
+    return (await this.getJson(`Message/?${search.toString()}`, paced)) as MessageList;
   }
 
   /** Learns Plivo's clock from one cheap request (the account resource), unless it is known. */
@@ -193,7 +194,7 @@ export class PlivoClient {
     const maxRetries = this.options.maxRetries ?? 4;
     for (let attempt = 1; ; attempt++) {
       await paced?.before();
-      if (paced?.stopped?.()) throw new NetworkError('The check of Plivo\'s message list was stopped before it finished.', 'unknown');
+      if (paced?.stopped?.()) throw new NetworkError("The check of Plivo's message list was stopped before it finished.", 'unknown');
       const result = await this.attempt('GET', path);
       if (result.kind === 'accepted') return result.response;
       if (result.kind === 'rate-limited' && paced) {
@@ -238,7 +239,7 @@ export class PlivoClient {
   }
 }
 
-export function classifyNetworkError(error: RequestError): Extract<Attempt, { kind: 'not-sent' | 'unknown' }> {
+function classifyNetworkError(error: RequestError): Extract<Attempt, { kind: 'not-sent' | 'unknown' }> {
   const code = error.code ?? 'ERR_UNKNOWN';
   const event = (error as RequestError & { event?: string }).event;
   if (error.name === 'TimeoutError') {
@@ -254,7 +255,8 @@ export function classifyNetworkError(error: RequestError): Extract<Attempt, { ki
     return { kind: 'not-sent', code, message: `the TLS handshake failed (${code}: ${error.message})`, final: true };
   }
   // hpagent's own errors: the proxy refused or did not answer the CONNECT, so no tunnel and no request.
-  if (/^Bad response: \d+$|^Proxy timeout$/.test(error.message)) return { kind: 'not-sent', code: 'EPROXY', message: `the proxy did not open a tunnel (${error.message})` };
+  if (/^Bad response: \d+$|^Proxy timeout$/.test(error.message))
+    return { kind: 'not-sent', code: 'EPROXY', message: `the proxy did not open a tunnel (${error.message})` };
   return { kind: 'unknown', code, message: `${code}: ${error.message}` };
 }
 
@@ -270,7 +272,7 @@ function capitalize(s: string): string {
 }
 
 /** Turns a final, unsuccessful attempt into the error the CLI reports. */
-export function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, attempts: number): Error {
+function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, attempts: number): Error {
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   switch (result.kind) {
     case 'auth':
@@ -286,14 +288,15 @@ export function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, att
     }
     case 'not-sent':
       if (result.final) return new NetworkError(`Could not reach Plivo securely: ${result.message}`, 'failed', TLS_HINT, { cause_code: result.code });
-      return new NetworkError(`Could not reach Plivo${tries}: ${result.message}`, 'failed', 'Nothing was sent. Check the network, PLIVO_API_URL and any proxy settings, then try again.');
-    case 'unknown':
       return new NetworkError(
-        capitalize(describeUnknown(result)),
-        'unknown',
-        'The message may or may not have been queued. Check before sending again.',
-        { cause_code: result.code },
+        `Could not reach Plivo${tries}: ${result.message}`,
+        'failed',
+        'Nothing was sent. Check the network, PLIVO_API_URL and any proxy settings, then try again.',
       );
+    case 'unknown':
+      return new NetworkError(capitalize(describeUnknown(result)), 'unknown', 'The message may or may not have been queued. Check before sending again.', {
+        cause_code: result.code,
+      });
   }
 }
 
@@ -311,7 +314,7 @@ function checkAccepted(result: Extract<Attempt, { kind: 'accepted' }>, body: Mes
   const invalid = Array.isArray(response.invalid_number) ? response.invalid_number.length : 0;
   const expected = new Set(body.dst.split('<').filter(Boolean)).size - invalid;
   let problem: string | undefined;
-  if (typeof response.api_id !== 'string' && !Array.isArray(uuids)) problem = 'it is not Plivo\'s JSON answer';
+  if (typeof response.api_id !== 'string' && !Array.isArray(uuids)) problem = "it is not Plivo's JSON answer";
   else if (!Array.isArray(uuids) || !uuids.every((u) => typeof u === 'string' && u !== '')) problem = 'its message_uuid is not a list of uuids';
   else if (uuids.length < expected) problem = `it holds ${uuids.length} message uuid(s) for ${expected} destination(s)`;
   if (problem === undefined) return result;
@@ -383,7 +386,10 @@ export function proxyFor(apiUrl: string, env: Record<string, string | undefined>
   if (!proxy) return undefined;
   // This machine is never reached through a proxy (the sandbox, local tests).
   if (/^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname)) return undefined;
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const host = url.hostname.toLowerCase();
   for (const entry of noProxy) {
     if (entry === '*') return undefined;

@@ -25,7 +25,7 @@ export function describeApiError(status: number, message: string): string | unde
 }
 
 /** Delivery error codes (Plivo's Message API documentation, "Message error codes"). */
-export const DELIVERY_ERRORS: Record<string, string> = {
+const DELIVERY_ERRORS: Record<string, string> = {
   '000': 'no error',
   '10': 'invalid message: blank or too long',
   '20': 'network error (temporary): try again later',
@@ -44,7 +44,7 @@ export const DELIVERY_ERRORS: Record<string, string> = {
   '201': 'toll-free messages to Canada are blocked',
   '300': 'failed to dispatch',
   '340': 'WhatsApp: no open conversation for a non-template message; send a template first',
-  '420': 'expired in Plivo\'s queue (message_expiry passed); not charged',
+  '420': "expired in Plivo's queue (message_expiry passed); not charged",
   '450': 'destination country not enabled (geo permissions)',
   '451': 'geo-permission hourly cap reached',
   '900': 'insufficient credit',

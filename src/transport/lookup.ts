@@ -74,7 +74,10 @@ function nextProbe(points: number[], clock: PlivoClock, tried: Set<number>): num
   const likely = Math.min(Math.max(0, clock.lo), clock.hi);
   const above = points.filter((x) => x > likely && !tried.has(x));
   if (above.length > 0) return Math.min(...above);
-  const below = points.filter((x) => x <= likely).map((x) => x + PROBE_GUARD_MS).filter((x) => !tried.has(x));
+  const below = points
+    .filter((x) => x <= likely)
+    .map((x) => x + PROBE_GUARD_MS)
+    .filter((x) => !tried.has(x));
   return below.length > 0 ? Math.max(...below) : undefined;
 }
 
@@ -113,7 +116,9 @@ async function gather(client: PlivoClient, attempts: Attempted[], options: Looku
   if (options.note) {
     const rate = client.listPacer.rate;
     const per = rate.windowMs === 60_000 ? 'minute' : `${rate.windowMs / 1000} s`;
-    options.note(`Checking ${options.label} in Plivo's message list: about ${requests} list requests, ~${Math.ceil(client.listPacer.estimateMs(requests - 1) / 1000)} s at Plivo's ${rate.requests} per ${per}.`);
+    options.note(
+      `Checking ${options.label} in Plivo's message list: about ${requests} list requests, ~${Math.ceil(client.listPacer.estimateMs(requests - 1) / 1000)} s at Plivo's ${rate.requests} per ${per}.`,
+    );
   }
   if (byWindow) {
     for (let page = 1; ; page++) {
@@ -142,8 +147,8 @@ async function gather(client: PlivoClient, attempts: Attempted[], options: Looku
 
 async function list(client: PlivoClient, query: Record<string, string | number>, signal: AbortSignal | undefined): Promise<MessageList> {
   const page = await client.listMessages(query, signal);
-  if (signal?.aborted) throw new NetworkError('The check of Plivo\'s message list was stopped before it finished.', 'unknown');
-  if (!page || !Array.isArray(page.objects)) throw new NetworkError('Plivo\'s message list answered without a list of messages.', 'unknown');
+  if (signal?.aborted) throw new NetworkError("The check of Plivo's message list was stopped before it finished.", 'unknown');
+  if (!page || !Array.isArray(page.objects)) throw new NetworkError("Plivo's message list answered without a list of messages.", 'unknown');
   return page;
 }
 

@@ -10,7 +10,7 @@ export interface ListRate {
   windowMs: number;
 }
 
-export const PLIVO_LIST_RATE: ListRate = { requests: 20, windowMs: 60_000 };
+const PLIVO_LIST_RATE: ListRate = { requests: 20, windowMs: 60_000 };
 
 /**
  * `PLIVO_SEND_LIST_RATE=<requests>/<seconds>` (for tests against a sandbox with a shorter

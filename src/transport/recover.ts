@@ -22,7 +22,12 @@ const SINGLE_SETTLE_MS = 10_000;
  * Plivo's message list is checked: a message that can only be this one is reported as sent
  * (`recovered`); nothing is ever re-sent.
  */
-export async function sendChecked(client: PlivoClient, message: BuiltMessage, src: string | undefined, options: RecoverOptions = {}): Promise<{ response: PlivoResponse; recovered: boolean }> {
+export async function sendChecked(
+  client: PlivoClient,
+  message: BuiltMessage,
+  src: string | undefined,
+  options: RecoverOptions = {},
+): Promise<{ response: PlivoResponse; recovered: boolean }> {
   const since = Date.now();
   try {
     const { response } = await client.sendMessage(message.body);
@@ -40,7 +45,12 @@ export async function sendChecked(client: PlivoClient, message: BuiltMessage, sr
       verdict = (await lookUp(client, [attempt], { settleMs, note: options.note, label: 'the message' })).get(0)!;
     } catch (lookupError) {
       const why = lookupError instanceof Error ? lookupError.message : String(lookupError);
-      throw new NetworkError(error.message, 'unknown', `${error.hint} Looking it up in Plivo's message list failed too (${why}): ${whatToCheck(attempt, [])}`, error.details);
+      throw new NetworkError(
+        error.message,
+        'unknown',
+        `${error.hint} Looking it up in Plivo's message list failed too (${why}): ${whatToCheck(attempt, [])}`,
+        error.details,
+      );
     }
     return settle(error, verdict, attempt);
   }
@@ -83,7 +93,12 @@ function settle(error: NetworkError, verdict: Verdict, attempt: Attempted): { re
     case 'unknown': {
       const seen = verdict.kind === 'unknown' ? verdict.seen : [];
       const why = verdict.kind === 'unknown' ? ` (${verdict.reason})` : '';
-      throw new NetworkError(error.message, 'unknown', `The message may or may not have been queued: Plivo's message list does not settle it${why}. ${whatToCheck(attempt, seen)}`, { ...error.details, ...(seen.length > 0 ? { seen } : {}) });
+      throw new NetworkError(
+        error.message,
+        'unknown',
+        `The message may or may not have been queued: Plivo's message list does not settle it${why}. ${whatToCheck(attempt, seen)}`,
+        { ...error.details, ...(seen.length > 0 ? { seen } : {}) },
+      );
     }
   }
 }

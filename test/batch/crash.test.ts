@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from './harness.js';
 
@@ -19,7 +20,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const ROWS = 24;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kill -9 in the middle of a batch, then --resume', () => {
   it('sends every row exactly once, finds the reset-after-accept row in the message list, and reports all rows in order', async () => {
@@ -36,8 +36,7 @@ describe('kill -9 in the middle of a batch, then --resume', () => {
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
-    const deadline = Date.now() + 10_000;
-    while (server.posts().length < 10 && Date.now() < deadline) await sleep(5);
+    await waitFor(() => server.posts().length >= 10, 'ten requests');
     child.kill('SIGKILL');
     expect(await closed, stderr).toBe('SIGKILL');
     const postedBeforeKill = server.posts().length;
@@ -45,7 +44,12 @@ describe('kill -9 in the middle of a batch, then --resume', () => {
     expect(postedBeforeKill).toBeLessThan(ROWS);
 
     // Write-ahead: every row Plivo saw a request for has an in-flight record in the journal.
-    const journal = jsonLines(readFileSync(join(dir, 'j.jsonl'), 'utf8').split('\n').filter((l) => l.endsWith('}')).join('\n'));
+    const journal = jsonLines(
+      readFileSync(join(dir, 'j.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.endsWith('}'))
+        .join('\n'),
+    );
     const inflight = new Set(journal.filter((r) => r.t === 'inflight').map((r) => r.dst));
     for (const post of server.posts()) expect(inflight).toContain((post.json as { dst: string }).dst);
 
@@ -61,7 +65,10 @@ describe('kill -9 in the middle of a batch, then --resume', () => {
     for (let i = 1; i <= ROWS; i++) {
       const queued = server.messages.filter((m) => m.to_number === dstOf(i));
       expect(queued, `row ${i}`).toHaveLength(1);
-      expect(server.posts().filter((p) => (p.json as { dst: string }).dst === dstOf(i)), `row ${i}`).toHaveLength(1);
+      expect(
+        server.posts().filter((p) => (p.json as { dst: string }).dst === dstOf(i)),
+        `row ${i}`,
+      ).toHaveLength(1);
     }
     // Row 3 was found through the message list, not sent again.
     expect(server.lists().length).toBeGreaterThan(0);

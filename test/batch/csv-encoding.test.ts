@@ -76,7 +76,11 @@ describe('CSV encodings: invalid bytes are an error naming the row, never a U+FF
 
   it('refuses an invalid sequence that ends one chunk, right before a held-back character', async () => {
     // Two high surrogates: the second waits for its pair in the next chunk; the first is invalid.
-    const utf16 = [Buffer.from([0xff, 0xfe]), Buffer.concat([Buffer.from('dst,text\n1,a', 'utf16le'), Buffer.from([0x3d, 0xd8, 0x3d, 0xd8])]), Buffer.concat([Buffer.from([0x00, 0xde]), Buffer.from('\n', 'utf16le')])];
+    const utf16 = [
+      Buffer.from([0xff, 0xfe]),
+      Buffer.concat([Buffer.from('dst,text\n1,a', 'utf16le'), Buffer.from([0x3d, 0xd8, 0x3d, 0xd8])]),
+      Buffer.concat([Buffer.from([0x00, 0xde]), Buffer.from('\n', 'utf16le')]),
+    ];
     await expect(readAll(utf16)).rejects.toThrow(/not valid UTF-16LE: row 1 holds 0x3D 0xD8/);
     // Two UTF-8 lead bytes: the second waits for the rest of its character; the first is invalid.
     const utf8 = [Buffer.concat([Buffer.from('dst,text\n1,a'), Buffer.from([0xe9, 0xe2])]), Buffer.concat([Buffer.from([0x82, 0xac]), Buffer.from('\n')])];
@@ -84,7 +88,12 @@ describe('CSV encodings: invalid bytes are an error naming the row, never a U+FF
   });
 
   it('refuses an unpaired surrogate in UTF-16LE, and UTF-16BE with a hint', async () => {
-    const lone = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('dst,text\n14155550101,a', 'utf16le'), Buffer.from([0x3d, 0xd8]), Buffer.from('b\n', 'utf16le')]);
+    const lone = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('dst,text\n14155550101,a', 'utf16le'),
+      Buffer.from([0x3d, 0xd8]),
+      Buffer.from('b\n', 'utf16le'),
+    ]);
     await expect(readAll([lone])).rejects.toThrow(/not valid UTF-16LE: row 1 holds 0x3D 0xD8/);
     const bigEndian = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('dst', 'utf16le').swap16()]);
     await expect(readAll([bigEndian])).rejects.toThrow(/UTF-16 big-endian/);

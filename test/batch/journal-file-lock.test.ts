@@ -57,7 +57,9 @@ describe('the lock on the journal file', () => {
     mkdirSync(locks, { mode: 0o700 });
     writeFileSync(fileLock(), `${OTHER_PID}\n`);
     const taking = lockJournal(journal, { fileLocks: locks, isAlive: (pid) => pid === OTHER_PID, shownAs: 'j.jsonl' });
-    await expect(taking).rejects.toThrow(`The journal j.jsonl is in use by another plivo-send run (pid ${OTHER_PID}, lock file ${fileLock()}). Nothing was sent.`);
+    await expect(taking).rejects.toThrow(
+      `The journal j.jsonl is in use by another plivo-send run (pid ${OTHER_PID}, lock file ${fileLock()}). Nothing was sent.`,
+    );
     expect(existsSync(`${journal}.lock`)).toBe(false);
     expect(readFileSync(fileLock(), 'utf8')).toBe(`${OTHER_PID}\n`);
   });
@@ -85,7 +87,9 @@ describe('the lock on the journal file', () => {
     const { journal, locks } = setUp();
     mkdirSync(locks, { mode: 0o700 });
     chownSync(locks, 65534, 65534);
-    await expect(lockJournal(journal, { fileLocks: locks })).rejects.toThrow(`The lock directory ${locks} is not a private directory of yours (it must be a directory owned by uid 0 that no one else can write to). Nothing was sent.`);
+    await expect(lockJournal(journal, { fileLocks: locks })).rejects.toThrow(
+      `The lock directory ${locks} is not a private directory of yours (it must be a directory owned by uid 0 that no one else can write to). Nothing was sent.`,
+    );
     expect(existsSync(`${journal}.lock`)).toBe(false);
   });
 });

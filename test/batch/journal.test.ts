@@ -136,7 +136,16 @@ describe('results', () => {
 describe('resumeCommand', () => {
   it('repeats every flag that shapes the batch, quoted for the shell, plus --resume', () => {
     expect(
-      resumeCommand('sms', { csv: 'my people.csv', text: "Hi {{name}}, it's here", src: '14155550100', journal: 'j.jsonl', yes: true, rate: 10, dst: undefined, trackable: true }),
+      resumeCommand('sms', {
+        csv: 'my people.csv',
+        text: "Hi {{name}}, it's here",
+        src: '14155550100',
+        journal: 'j.jsonl',
+        yes: true,
+        rate: 10,
+        dst: undefined,
+        trackable: true,
+      }),
     ).toBe(`plivo-send sms --csv 'my people.csv' --text 'Hi {{name}}, it'\\''s here' --src 14155550100 --rate 10 --journal j.jsonl --trackable --yes --resume`);
     expect(shellQuote('a$b')).toBe(`'a$b'`);
   });

@@ -83,7 +83,22 @@ describe("a resume of 40 unknown rows under the list endpoint's 20 requests per 
     // Paced at 20 per 3 s against a sandbox that allows 20 per 2 s: a second of margin, so that a
     // stall of the busy test machine cannot turn the pacing into a 429.
     const env = { PLIVO_AUTH_ID: sandbox.authId, PLIVO_AUTH_TOKEN: sandbox.authToken, PLIVO_API_URL: proxyUrl, PLIVO_SEND_LIST_RATE: '20/3' };
-    const args = ['sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}', '--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--timeout', '1'];
+    const args = [
+      'sms',
+      '--csv',
+      csv,
+      '--src',
+      '14155550100',
+      '--text',
+      'Hi {{name}}, code {{code}}',
+      '--yes',
+      '--journal',
+      'j.jsonl',
+      '--results',
+      'results.jsonl',
+      '--timeout',
+      '1',
+    ];
 
     const first = await runBatchCli(args, { env, cwd: dir });
     expect(first.code).toBe(6);
@@ -97,7 +112,10 @@ describe("a resume of 40 unknown rows under the list endpoint's 20 requests per 
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/Checking 40 unknown rows in Plivo's message list: about \d+ list requests, ~\d+ s at Plivo's 20 per 3 s\./);
 
-    const lists = sandbox.requests().filter((r) => r.method === 'GET').slice(listsBefore);
+    const lists = sandbox
+      .requests()
+      .filter((r) => r.method === 'GET')
+      .slice(listsBefore);
     expect(lists.filter((r) => r.status === 429)).toEqual([]);
     // More than one window's worth: the pacing, not luck, kept them under the limit.
     expect(lists.length).toBeGreaterThan(20);

@@ -5,8 +5,12 @@ import { compileRowSpec, prepareRow } from '../../src/batch/row.js';
 import { compileTemplate } from '../../src/batch/template.js';
 import type { MessageType } from '../../src/core/message.js';
 
-function planOf(rows: string[][], { type = 'sms' as MessageType, header = ['dst', 'text'], expiry }: { type?: MessageType; header?: string[]; expiry?: number } = {}) {
-  const spec = compileRowSpec(header, { type, src: '14155550100', messageExpiry: expiry, mediaUrls: type === 'mms' ? ['https://e.com/a.jpg'] : undefined }, undefined);
+function planOf(rows: string[][], { type = 'sms', header = ['dst', 'text'], expiry }: { type?: MessageType; header?: string[]; expiry?: number } = {}) {
+  const spec = compileRowSpec(
+    header,
+    { type, src: '14155550100', messageExpiry: expiry, mediaUrls: type === 'mms' ? ['https://e.com/a.jpg'] : undefined },
+    undefined,
+  );
   if (!spec.ok) throw new Error('spec');
   const builder = new PlanBuilder(type);
   rows.forEach((cells, i) => builder.add(prepareRow(spec.spec, i + 1, cells)));
@@ -45,7 +49,13 @@ describe('PlanBuilder', () => {
     const spec = compileRowSpec(['dst', 'text'], { type: 'sms', src: '14155550100' }, undefined, { skipDuplicates: true });
     if (!spec.ok) throw new Error('spec');
     const b = new PlanBuilder('sms', { skipping: spec.spec.duplicates });
-    const rows = [['14155550101', 'Hello'], ['14155550101', 'Hello'], ['14155550102', 'Hello'], ['+1 415 555 0102', 'Hello'], ['123', 'Hello']];
+    const rows = [
+      ['14155550101', 'Hello'],
+      ['14155550101', 'Hello'],
+      ['14155550102', 'Hello'],
+      ['+1 415 555 0102', 'Hello'],
+      ['123', 'Hello'],
+    ];
     rows.forEach((cells, i) => b.add(prepareRow(spec.spec, i + 1, cells)));
     const plan = b.finish();
     expect(plan).toMatchObject({ rows: 5, valid: 2, invalid: 3, skipped: 2, duplicates: 2, requests: 2, messages: 2 });

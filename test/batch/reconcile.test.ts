@@ -25,7 +25,10 @@ const SAME = '14155550142';
 
 function batch(csv: string, args: string[], env: Record<string, string> = {}) {
   const path = writeCsv(dir, 'people.csv', csv);
-  return runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', ...args], { env: { ...serverEnv(server.url), ...env }, cwd: dir });
+  return runBatchCli(['sms', '--csv', path, ...TEXT, '--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', ...args], {
+    env: { ...serverEnv(server.url), ...env },
+    cwd: dir,
+  });
 }
 
 /** The i-th POST to `dst` gets `replies[dst][i]`, then 202. */
@@ -62,7 +65,16 @@ describe('two unresolved rows to one number', () => {
     ];
     writeFileSync(join(dir, 'j.jsonl'), rewritten.map((r) => `${JSON.stringify(r)}\n`).join(''));
     server.reset();
-    server.messages.push({ message_uuid: 'row-2-message', to_number: SAME, from_number: '14155550100', message_state: 'queued', message_time: plivoTime(t2 + 200), message_type: 'sms', error_code: '000', units: 1 });
+    server.messages.push({
+      message_uuid: 'row-2-message',
+      to_number: SAME,
+      from_number: '14155550100',
+      message_state: 'queued',
+      message_time: plivoTime(t2 + 200),
+      message_type: 'sms',
+      error_code: '000',
+      units: 1,
+    });
 
     const resumed = await batch(csv, ['--resume', '--timeout', '1']);
     expect(resumed.code, resumed.stderr).toBe(6);
@@ -116,7 +128,11 @@ describe('a 202 without uuids', () => {
     scriptByDst({ [dstOf(2)]: [{ status: 202, body: { api_id: 'a', message: 'message(s) queued', message_uuid: [] } }] });
     const first = await batch(peopleCsv(3), ['--timeout', '1']);
     expect(first.code).toBe(6);
-    expect(results()[1]).toMatchObject({ row: 2, status: 'unknown', error: expect.stringMatching(/Plivo answered 202, but it holds 0 message uuid/) as string });
+    expect(results()[1]).toMatchObject({
+      row: 2,
+      status: 'unknown',
+      error: expect.stringMatching(/Plivo answered 202, but it holds 0 message uuid/) as string,
+    });
     const resumed = await batch(peopleCsv(3), ['--resume', '--timeout', '1']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(results()[1]).toMatchObject({ row: 2, status: 'sent', message_uuid: [server.messages.find((m) => m.to_number === dstOf(2))!.message_uuid] });
@@ -124,7 +140,7 @@ describe('a 202 without uuids', () => {
 });
 
 describe("this machine's clock stepped between a run and its resume", () => {
-  it('a record that today places before the attempt, but the run (on Plivo\'s clock) after it, is left unknown: never re-sent', async () => {
+  it("a record that today places before the attempt, but the run (on Plivo's clock) after it, is left unknown: never re-sent", async () => {
     const csv = `dst,name,code\n${SAME},Ada,1\n`;
     server.fallback = () => ({ status: 400 });
     expect((await batch(csv, [])).code).toBe(6);
@@ -132,10 +148,23 @@ describe("this machine's clock stepped between a run and its resume", () => {
     // The run's clock was 3 s fast: it journalled its attempt 3 s late, and measured Plivo's clock
     // 3 s behind its own (within 10 ms). Plivo queued the message 50 ms after the real attempt.
     const real = Date.now() - 5000;
-    const rewritten = [header, { ...inflight, at: new Date(real + 3000).toISOString(), plivo: [-3010, -2990] }, { t: 'unknown', row: 1, error: 'Plivo answered with a server error (503)', attempts: 1 }];
+    const rewritten = [
+      header,
+      { ...inflight, at: new Date(real + 3000).toISOString(), plivo: [-3010, -2990] },
+      { t: 'unknown', row: 1, error: 'Plivo answered with a server error (503)', attempts: 1 },
+    ];
     writeFileSync(join(dir, 'j.jsonl'), rewritten.map((r) => `${JSON.stringify(r)}\n`).join(''));
     server.reset();
-    server.messages.push({ message_uuid: 'its-own-message', to_number: SAME, from_number: '14155550100', message_state: 'queued', message_time: plivoTime(real + 50), message_type: 'sms', error_code: '000', units: 1 });
+    server.messages.push({
+      message_uuid: 'its-own-message',
+      to_number: SAME,
+      from_number: '14155550100',
+      message_state: 'queued',
+      message_time: plivoTime(real + 50),
+      message_type: 'sms',
+      error_code: '000',
+      units: 1,
+    });
 
     const resumed = await batch(csv, ['--resume', '--timeout', '1', '--settle', '0']);
     expect(resumed.code, resumed.stderr).toBe(6);

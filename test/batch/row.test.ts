@@ -68,7 +68,17 @@ describe('prepareRow', () => {
   it('lets API-field columns override the defaults, blank cells keep them', () => {
     const s = spec(['DST', ' src ', 'log', 'trackable', 'message_expiry', 'url', 'method'], { log: 'true' }, 'Hello');
     expect(render(s, ['+1 (415) 555-0101', '14155550199', 'number_only', 'true', '600', 'https://e.com/cb', 'get'])).toEqual({
-      body: { src: '14155550199', dst: '14155550101', text: 'Hello', type: 'sms', url: 'https://e.com/cb', method: 'GET', log: 'number_only', trackable: true, message_expiry: 600 },
+      body: {
+        src: '14155550199',
+        dst: '14155550101',
+        text: 'Hello',
+        type: 'sms',
+        url: 'https://e.com/cb',
+        method: 'GET',
+        log: 'number_only',
+        trackable: true,
+        message_expiry: 600,
+      },
       segments: 1,
     });
     expect(render(s, ['14155550101', '', '', '', '', '', ''])).toMatchObject({ body: { src: '14155550100', log: 'true' } });
@@ -83,14 +93,19 @@ describe('prepareRow', () => {
 
   it('reports a ragged row as invalid instead of guessing', () => {
     const s = spec(['dst', 'name'], {}, 'Hi {{name}}');
-    expect(render(s, ['14155550101'])).toEqual({ problems: ['csv: the row has 1 cell but the header has 2 columns (a missing or extra separator, or an unquoted separator in a value?)'] });
+    expect(render(s, ['14155550101'])).toEqual({
+      problems: ['csv: the row has 1 cell but the header has 2 columns (a missing or extra separator, or an unquoted separator in a value?)'],
+    });
     expect(render(s, ['14155550101', 'Ada', 'extra'])).toMatchObject({ problems: [expect.stringMatching(/has 3 cells/)] });
   });
 
   it('collects template and body problems together', () => {
     const s = spec(['dst', 'name'], {}, 'Hi {{name}}');
     expect(render(s, ['123', ''])).toEqual({
-      problems: ["text: {{name}} is blank in this row; fill the 'name' cell or remove the row", "dst: '123' is too short for a phone number with its country code"],
+      problems: [
+        "text: {{name}} is blank in this row; fill the 'name' cell or remove the row",
+        "dst: '123' is too short for a phone number with its country code",
+      ],
     });
   });
 
@@ -121,13 +136,20 @@ describe('prepareRow', () => {
   it('refuses a media_urls cell that starts like a JSON array but is not one', () => {
     const compiled = compileRowSpec(['dst', 'media_urls'], { type: 'mms', src: '14155550100' }, undefined);
     if (!compiled.ok) throw new Error('spec');
-    expect(render(compiled.spec, ['14155550101', '["https://e.com/a.jpg"'])).toMatchObject({ problems: expect.arrayContaining([expect.stringMatching(/^media_urls: '\["https:\/\/e.com\/a.jpg"' is not a JSON array of URL strings/)]) });
+    expect(render(compiled.spec, ['14155550101', '["https://e.com/a.jpg"'])).toMatchObject({
+      problems: expect.arrayContaining([expect.stringMatching(/^media_urls: '\["https:\/\/e.com\/a.jpg"' is not a JSON array of URL strings/)]),
+    });
   });
 
   it("fills --dst '{{Phone}}' from any column, and a blank cell makes the row invalid", () => {
     const s = spec(['Phone', 'name'], { dst: ['{{Phone}}'] }, 'Hi {{name}}');
     expect(render(s, ['+1 415 555 0101', 'Ada'])).toMatchObject({ body: { dst: '14155550101', text: 'Hi Ada' } });
-    expect(render(s, [' ', 'Ada'])).toEqual({ problems: ["dst: {{Phone}} is blank in this row; fill the 'Phone' cell or remove the row", 'dst: at least one destination is required: pass --dst <number> with the country code'] });
+    expect(render(s, [' ', 'Ada'])).toEqual({
+      problems: [
+        "dst: {{Phone}} is blank in this row; fill the 'Phone' cell or remove the row",
+        'dst: at least one destination is required: pass --dst <number> with the country code',
+      ],
+    });
     const failed = prepareRow(s, 7, ['', 'Ada']);
     expect(!failed.ok && failed.row).toBe(7);
   });
@@ -141,7 +163,12 @@ describe('prepareRow', () => {
   it('with --skip-duplicates marks each repeat of (dst, text) invalid, naming the first row', () => {
     const compiled = compileRowSpec(['dst', 'text'], { type: 'sms', src: '14155550100' }, undefined, { skipDuplicates: true });
     if (!compiled.ok) throw new Error('spec');
-    const rows = [['14155550101', 'Hi'], ['+1 415 555 0101', 'Hi'], ['14155550101', 'Hi!'], ['14155550101', 'Hi']];
+    const rows = [
+      ['14155550101', 'Hi'],
+      ['+1 415 555 0101', 'Hi'],
+      ['14155550101', 'Hi!'],
+      ['14155550101', 'Hi'],
+    ];
     const prepared = rows.map((cells, i) => prepareRow(compiled.spec, i + 1, cells));
     expect(prepared.map((p) => (p.ok ? 'ok' : `${p.duplicateOf}: ${describeProblems(p.problems)}`))).toEqual([
       'ok',
@@ -169,8 +196,12 @@ describe('compileRowSpec', () => {
   });
 
   it('refuses a placeholder naming no column, up front, naming the columns there are', () => {
-    expect(problems(['dst', 'name'], {}, 'Hi {{Name}}')).toEqual(["text: {{Name}} names no column of the CSV (columns: dst, name); fix the placeholder or add a 'Name' column"]);
-    expect(problems(['name'], { dst: ['{{phone}}'] }, 'Hi')).toEqual(["dst: {{phone}} names no column of the CSV (columns: name); fix the placeholder or add a 'phone' column"]);
+    expect(problems(['dst', 'name'], {}, 'Hi {{Name}}')).toEqual([
+      "text: {{Name}} names no column of the CSV (columns: dst, name); fix the placeholder or add a 'Name' column",
+    ]);
+    expect(problems(['name'], { dst: ['{{phone}}'] }, 'Hi')).toEqual([
+      "dst: {{phone}} names no column of the CSV (columns: name); fix the placeholder or add a 'phone' column",
+    ]);
     expect(problems(['name'], { dst: ['{{phone'] }, 'Hi')).toEqual(["dst: '{{' at character 1 is never closed with '}}'"]);
   });
 
@@ -180,7 +211,10 @@ describe('compileRowSpec', () => {
     expect(problems(['dst', 'src'], noSender, 'Hi')).toEqual([]);
     expect(problems(['dst', 'powerpack_uuid'], noSender, 'Hi')).toEqual([]);
     expect(problems(['dst'], { src: undefined, powerpackUuid: 'pp' }, 'Hi')).toEqual([]);
-    expect(compileRowSpec(['dst', 'powerpack_uuid'], { type: 'whatsapp' }, template('Hi'))).toMatchObject({ ok: false, problems: [{ field: 'src', message: expect.stringMatching(/^no sender: WhatsApp needs --src/) }] });
+    expect(compileRowSpec(['dst', 'powerpack_uuid'], { type: 'whatsapp' }, template('Hi'))).toMatchObject({
+      ok: false,
+      problems: [{ field: 'src', message: expect.stringMatching(/^no sender: WhatsApp needs --src/) }],
+    });
   });
 
   it('lists every problem no row can fix together', () => {

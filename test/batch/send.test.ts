@@ -5,7 +5,9 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer, type Reply } from '../helpers/fault-server.js';
-import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv, type BatchRunOptions } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv } from './harness.js';
+import type { FakeOptions } from '../helpers/io.js';
 
 let server: FaultServer;
 let dir: string;
@@ -21,7 +23,7 @@ beforeEach(() => {
 
 const TEXT = ['--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}'];
 
-function batch(csv: string, args: string[] = [], options: BatchRunOptions = {}) {
+function batch(csv: string, args: string[] = [], options: FakeOptions = {}) {
   const path = writeCsv(dir, 'people.csv', csv);
   return runBatchCli(['sms', '--csv', path, ...TEXT, ...args], { env: serverEnv(server.url), cwd: dir, ...options });
 }
@@ -40,7 +42,6 @@ function scriptByDst(replies: Record<string, Reply[]>): void {
 const postsTo = (dst: string) => server.posts().filter((p) => (p.json as { dst: string }).dst === dst);
 const uuidOf = (dst: string) => server.messages.filter((m) => m.to_number === dst).map((m) => m.message_uuid);
 const results = (name = 'results.jsonl') => jsonLines(readFileSync(join(dir, name), 'utf8'));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOT_REACHED = 'not sent: the batch was interrupted before this row';
 
 describe('batch send', () => {
@@ -81,7 +82,12 @@ describe('batch send', () => {
     expect(out.code, out.stderr).toBe(4);
     expect(out.stderr).toMatch(/Plivo kept rate limiting \(429\); the batch stopped/);
     expect(postsTo(dstOf(2))).toHaveLength(2);
-    expect(results()[1]).toMatchObject({ row: 2, status: 'failed', attempts: 2, error: expect.stringMatching(/^not sent: Plivo is still rate limiting \(429\).*, after 2 attempts$/) });
+    expect(results()[1]).toMatchObject({
+      row: 2,
+      status: 'failed',
+      attempts: 2,
+      error: expect.stringMatching(/^not sent: Plivo is still rate limiting \(429\).*, after 2 attempts$/),
+    });
   });
 
   it('retries a 429 (honouring Retry-After) and reports the row sent after 2 attempts', async () => {
@@ -118,7 +124,14 @@ describe('batch send', () => {
     expect(server.posts().map((p) => (p.json as { dst: string }).dst)).toEqual([dstOf(1), dstOf(5)]);
     const rows = results();
     expect(rows.map((r) => r.status)).toEqual(['sent', 'invalid', 'invalid', 'invalid', 'sent']);
-    expect(rows[1]).toEqual({ row: 2, dst: '123', status: 'invalid', segments: null, attempts: 0, error: "dst: '123' is too short for a phone number with its country code" });
+    expect(rows[1]).toEqual({
+      row: 2,
+      dst: '123',
+      status: 'invalid',
+      segments: null,
+      attempts: 0,
+      error: "dst: '123' is too short for a phone number with its country code",
+    });
     expect(rows[2]!.error).toBe("text: {{name}} is blank in this row; fill the 'name' cell or remove the row");
     expect(rows[3]!.error).toMatch(/^csv: the row has 2 cells but the header has 3 columns/);
     expect(out.stderr).toMatch(/row 2: dst: '123' is too short/);
@@ -132,7 +145,12 @@ describe('batch send', () => {
     expect(server.requests).toHaveLength(0);
     expect(jsonLines(out.stdout)).toEqual([
       { row: 1, status: 'valid', encoding: 'GSM-7', segments: 1, body: { src: '14155550100', dst: dstOf(1), text: 'Hi Ada, code 1', type: 'sms' } },
-      { row: 2, status: 'invalid', error: "dst: '123' is too short for a phone number with its country code", problems: [{ field: 'dst', message: "'123' is too short for a phone number with its country code" }] },
+      {
+        row: 2,
+        status: 'invalid',
+        error: "dst: '123' is too short for a phone number with its country code",
+        problems: [{ field: 'dst', message: "'123' is too short for a phone number with its country code" }],
+      },
     ]);
     const clean = await runBatchCli(['sms', '--csv', writeCsv(dir, 'ok.csv', peopleCsv(2)), ...TEXT, '--dry-run'], { env: {}, cwd: dir });
     expect(clean.code).toBe(0);
@@ -159,7 +177,10 @@ describe('batch send', () => {
   it('never starts more than --rate requests in any one-second window (server timestamps)', async () => {
     const out = await batch(peopleCsv(30), ['--yes', '--rate', '10']);
     expect(out.code, out.stderr).toBe(0);
-    const at = server.posts().map((p) => p.at).sort((a, b) => a - b);
+    const at = server
+      .posts()
+      .map((p) => p.at)
+      .sort((a, b) => a - b);
     expect(at).toHaveLength(30);
     // Starts are at least a second apart ten by ten; arrivals may lag their starts on a busy
     // machine (a late first arrival brings it closer to the eleventh), so the windows measured
@@ -185,7 +206,11 @@ describe('batch send', () => {
 
   it('reads the CSV from stdin (--csv -), twice, through a private spool that is removed', async () => {
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith('plivo-send-csv-'));
-    const out = await runBatchCli(['sms', '--csv', '-', ...TEXT, '--yes', '--json'], { env: serverEnv(server.url), cwd: dir, stdin: peopleCsv(5, { crlf: true }) });
+    const out = await runBatchCli(['sms', '--csv', '-', ...TEXT, '--yes', '--json'], {
+      env: serverEnv(server.url),
+      cwd: dir,
+      stdin: peopleCsv(5, { crlf: true }),
+    });
     expect(out.code, out.stderr).toBe(0);
     expect(jsonLines(out.stdout).map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
     expect(server.posts()).toHaveLength(5);
@@ -206,9 +231,15 @@ describe('batch send', () => {
 
   it('mms and whatsapp batches: media_urls and template columns set each row’s content', async () => {
     const mms = writeCsv(dir, 'mms.csv', `dst,media_urls\n${dstOf(1)},"https://e.com/a.jpg,https://e.com/b.jpg"\n${dstOf(2)},\n`);
-    const out = await runBatchCli(['mms', '--csv', mms, '--src', '14155550100', '--media-url', 'https://e.com/default.png', '--yes', '--json'], { env: serverEnv(server.url), cwd: dir });
+    const out = await runBatchCli(['mms', '--csv', mms, '--src', '14155550100', '--media-url', 'https://e.com/default.png', '--yes', '--json'], {
+      env: serverEnv(server.url),
+      cwd: dir,
+    });
     expect(out.code, out.stderr).toBe(0);
-    expect(server.posts().map((p) => (p.json as { media_urls: string[] }).media_urls)).toEqual([['https://e.com/a.jpg', 'https://e.com/b.jpg'], ['https://e.com/default.png']]);
+    expect(server.posts().map((p) => (p.json as { media_urls: string[] }).media_urls)).toEqual([
+      ['https://e.com/a.jpg', 'https://e.com/b.jpg'],
+      ['https://e.com/default.png'],
+    ]);
     const wa = writeCsv(dir, 'wa.csv', `dst,template\n${dstOf(3)},"{""name"":""order_update"",""language"":""en_US""}"\n`);
     const sent = await runBatchCli(['whatsapp', '--csv', wa, '--src', '14155550100', '--yes'], { env: serverEnv(server.url), cwd: dir });
     expect(sent.code, sent.stderr).toBe(0);
@@ -237,7 +268,9 @@ describe('journal and resume', () => {
     const first = await batch(peopleCsv(4), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl']);
     expect(first.code).toBe(6);
     expect(results().map((r) => r.status)).toEqual(['sent', 'unknown', 'sent', 'sent']);
-    expect(first.stderr).toMatch(/To finish it .*:\n {2}plivo-send sms --csv \S+people\.csv --text 'Hi \{\{name\}\}, code \{\{code\}\}' --src 14155550100 --results results\.jsonl --journal j\.jsonl --yes --resume\n/);
+    expect(first.stderr).toMatch(
+      /To finish it .*:\n {2}plivo-send sms --csv \S+people\.csv --text 'Hi \{\{name\}\}, code \{\{code\}\}' --src 14155550100 --results results\.jsonl --journal j\.jsonl --yes --resume\n/,
+    );
     const journalText = readFileSync(join(dir, 'j.jsonl'), 'utf8');
     expect(statSync(join(dir, 'j.jsonl')).mode & 0o777).toBe(0o600);
     expect(journalText).not.toContain(AUTH_TOKEN);
@@ -323,7 +356,7 @@ describe('journal and resume', () => {
     const csvPath = writeCsv(dir, 'people.csv', peopleCsv(6));
     const args = ['sms', '--csv', csvPath, ...TEXT, '--yes', '--concurrency', '1', '--journal', 'j.jsonl'];
     const running = runBatchCli([...args, '--results', 'results.jsonl'], { env: serverEnv(server.url), cwd: dir });
-    while (server.posts().length < 1) await sleep(5);
+    await waitFor(() => server.posts().length >= 1, 'the first request');
     const second = await runBatchCli([...args, '--resume', '--timeout', '1', '--results', 'second.jsonl'], { env: serverEnv(server.url), cwd: dir });
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`The journal j.jsonl is in use by another plivo-send run (pid ${process.pid}, lock file j.jsonl.lock). Nothing was sent.`);
@@ -349,10 +382,13 @@ describe('journal and resume', () => {
 
   it('refuses to resume with other options or another CSV, and to overwrite a journal', async () => {
     expect((await batch(peopleCsv(3), ['--yes', '--journal', 'j.jsonl'])).code).toBe(0);
-    const otherText = await runBatchCli(['sms', '--csv', join(dir, 'people.csv'), '--src', '14155550100', '--text', 'Hello {{name}}', '--yes', '--journal', 'j.jsonl', '--resume'], {
-      env: serverEnv(server.url),
-      cwd: dir,
-    });
+    const otherText = await runBatchCli(
+      ['sms', '--csv', join(dir, 'people.csv'), '--src', '14155550100', '--text', 'Hello {{name}}', '--yes', '--journal', 'j.jsonl', '--resume'],
+      {
+        env: serverEnv(server.url),
+        cwd: dir,
+      },
+    );
     expect(otherText.code).toBe(1);
     expect(otherText.stderr).toMatch(/was written with different message options \(--text\)/);
     const otherCsv = await batch(peopleCsv(3).replace('Name2', 'Someone'), ['--yes', '--journal', 'j.jsonl', '--resume', '--timeout', '1']);
@@ -367,8 +403,10 @@ describe('journal and resume', () => {
   it('Ctrl-C stops taking rows, waits for requests in flight, prints the resume command; the resume finishes', async () => {
     server.delayMs = 150;
     let press = (): void => undefined;
-    const interrupted = batch(peopleCsv(20), ['--yes', '--concurrency', '2', '--journal', 'j.jsonl', '--results', 'results.jsonl'], { onStart: (i) => (press = i) });
-    while (server.posts().length < 4) await new Promise((r) => setTimeout(r, 10));
+    const interrupted = batch(peopleCsv(20), ['--yes', '--concurrency', '2', '--journal', 'j.jsonl', '--results', 'results.jsonl'], {
+      onStart: (i) => (press = i),
+    });
+    await waitFor(() => server.posts().length >= 4, 'four requests');
     press();
     const first = await interrupted;
     expect(first.code).toBe(130);
@@ -382,7 +420,14 @@ describe('journal and resume', () => {
     expect(partial.map((r) => r.row)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(partial.slice(0, sentFirst).every((r) => r.status === 'sent')).toBe(true);
     for (const r of partial.slice(sentFirst)) {
-      expect(r).toEqual({ row: r.row, dst: dstOf(r.row as number), status: 'failed', segments: 1, attempts: 0, error: 'not sent: the batch was interrupted before this row' });
+      expect(r).toEqual({
+        row: r.row,
+        dst: dstOf(r.row as number),
+        status: 'failed',
+        segments: 1,
+        attempts: 0,
+        error: 'not sent: the batch was interrupted before this row',
+      });
     }
     expect(first.stdout).toContain(`Sent ${sentFirst} of 20 rows`);
     expect(first.stdout).toContain(`0 failed · 0 invalid · 0 unknown · ${20 - sentFirst} not reached`);
@@ -391,7 +436,10 @@ describe('journal and resume', () => {
     const records = jsonLines(readFileSync(join(dir, 'j.jsonl'), 'utf8'));
     for (let row = sentFirst + 1; row <= 20; row++) {
       const own = records.filter((r) => r.row === row);
-      expect(own.map((r) => r.t), `row ${row}`).toEqual(own.length === 0 ? [] : ['inflight', 'failed']);
+      expect(
+        own.map((r) => r.t),
+        `row ${row}`,
+      ).toEqual(own.length === 0 ? [] : ['inflight', 'failed']);
       if (own.length > 0) expect(own[1]!.attempts, `row ${row}`).toBe(0);
     }
     expect(existsSync(join(dir, 'j.jsonl.lock'))).toBe(false);
@@ -407,8 +455,10 @@ describe('journal and resume', () => {
   it('a second Ctrl-C stops waiting: requests in flight end unknown, and the resume finds them queued', async () => {
     server.delayMs = 600;
     let press = (): void => undefined;
-    const interrupted = batch(peopleCsv(6), ['--yes', '--concurrency', '2', '--journal', 'j.jsonl', '--results', 'results.jsonl'], { onStart: (i) => (press = i) });
-    while (server.posts().length < 2) await new Promise((r) => setTimeout(r, 5));
+    const interrupted = batch(peopleCsv(6), ['--yes', '--concurrency', '2', '--journal', 'j.jsonl', '--results', 'results.jsonl'], {
+      onStart: (i) => (press = i),
+    });
+    await waitFor(() => server.posts().length >= 2, 'two requests');
     press();
     press();
     const first = await interrupted;
@@ -423,7 +473,7 @@ describe('journal and resume', () => {
     ]);
     expect(results()[2]!.error).toBe('not sent: the batch was interrupted before this row');
     // Plivo had received both requests and queues them, though nobody hears the answer.
-    while (server.messages.length < 2) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => server.messages.length >= 2, 'both messages to be queued');
     server.delayMs = 0;
     const second = await batch(peopleCsv(6), ['--yes', '--journal', 'j.jsonl', '--results', 'results.jsonl', '--resume', '--timeout', '1']);
     expect(second.code, second.stderr).toBe(0);
@@ -443,8 +493,10 @@ describe('journal and resume', () => {
     const sentThree = uuidOf(dstOf(3));
     // The resume sends row 1 again (slowly); Ctrl-C comes while row 2 waits for the only slot.
     let press = (): void => undefined;
-    const resumed = batch(csv, ['--yes', '--concurrency', '1', '--journal', 'j.jsonl', '--resume', '--results', 'results.jsonl'], { onStart: (i) => (press = i) });
-    while (postsTo(dstOf(1)).length < 2) await sleep(5);
+    const resumed = batch(csv, ['--yes', '--concurrency', '1', '--journal', 'j.jsonl', '--resume', '--results', 'results.jsonl'], {
+      onStart: (i) => (press = i),
+    });
+    await waitFor(() => postsTo(dstOf(1)).length >= 2, 'the second request to row 1');
     press();
     const second = await resumed;
     expect(second.code).toBe(130);
@@ -460,7 +512,10 @@ describe('journal and resume', () => {
     // Row 2: the first run's pair, and maybe a second pair closed with no attempt (it was
     // journalled in flight while it waited for the request slot); never a second request.
     const rowTwo = records.filter((r) => r.row === 2).map((r) => r.t);
-    expect([['inflight', 'failed'], ['inflight', 'failed', 'inflight', 'failed']]).toContainEqual(rowTwo);
+    expect([
+      ['inflight', 'failed'],
+      ['inflight', 'failed', 'inflight', 'failed'],
+    ]).toContainEqual(rowTwo);
     expect(second.stdout).toMatch(/Sent 3 of 5 rows/);
     expect(second.stdout).toMatch(/0 failed · 1 invalid · 0 unknown · 1 not reached/);
   });

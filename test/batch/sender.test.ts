@@ -23,7 +23,13 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
   const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {}, cwd: dir, homedir: dir };
   const compiled = compileTemplate('Hi {{name}}, code {{code}}');
   if (!compiled.ok) throw new Error(compiled.problem);
-  const batch: BatchInput = { type: 'sms', input: new CsvInput(writeCsv(dir, 'people.csv', peopleCsv(rows)), io), defaults: { type: 'sms', src: '14155550100' }, template: compiled.template, csvOptions: {} };
+  const batch: BatchInput = {
+    type: 'sms',
+    input: new CsvInput(writeCsv(dir, 'people.csv', peopleCsv(rows)), io),
+    defaults: { type: 'sms', src: '14155550100' },
+    template: compiled.template,
+    csvOptions: {},
+  };
   const halt = new StopSignal();
   const emitted: RowResult[] = [];
   const client = { attemptSend, close: () => undefined } as unknown as PlivoClient;
@@ -56,7 +62,17 @@ describe('runSendPass', () => {
   it('an unexpected error inside a row reports that row unknown (journalled so) and every later row still goes out', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.jsonl');
-    const journal = await JournalWriter.create(path, { journal: JOURNAL_FORMAT, version: JOURNAL_VERSION, created: '', type: 'sms', account: 'MA', api_url: 'http://127.0.0.1:1', options_hash: '0123456789abcdef', options: {}, csv: 'people.csv' });
+    const journal = await JournalWriter.create(path, {
+      journal: JOURNAL_FORMAT,
+      version: JOURNAL_VERSION,
+      created: '',
+      type: 'sms',
+      account: 'MA',
+      api_url: 'http://127.0.0.1:1',
+      options_hash: '0123456789abcdef',
+      options: {},
+      csv: 'people.csv',
+    });
     const { batch, ctx, emitted } = setup(
       4,
       async (body) => {
@@ -75,7 +91,10 @@ describe('runSendPass', () => {
       [3, 'sent'],
       [4, 'sent'],
     ]);
-    expect(emitted[1]).toMatchObject({ attempts: 1, error: expect.stringMatching(/^unexpected error: TypeError: boom; the request may have been sent, so it was not retried/) });
+    expect(emitted[1]).toMatchObject({
+      attempts: 1,
+      error: expect.stringMatching(/^unexpected error: TypeError: boom; the request may have been sent, so it was not retried/),
+    });
     const records = jsonLines(readFileSync(path, 'utf8'));
     expect(records.filter((r) => r.row === 2).map((r) => [r.t, r.error])).toEqual([
       ['inflight', undefined],
@@ -140,7 +159,11 @@ describe('runSendPass', () => {
     expect(result.abort).toEqual({ kind: 'rate-limited', message: why });
     expect(emitted.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
     expect(emitted.reduce((sum, r) => sum + r.attempts, 0)).toBe(3);
-    expect(emitted.filter((r) => /^not sent: Plivo is still rate limiting \(429\): too many requests; no request got through 2 pauses in a row, after \d attempts$/.test(r.error!))).toHaveLength(1);
+    expect(
+      emitted.filter((r) =>
+        /^not sent: Plivo is still rate limiting \(429\): too many requests; no request got through 2 pauses in a row, after \d attempts$/.test(r.error!),
+      ),
+    ).toHaveLength(1);
     expect(emitted.at(-1)!.error).toBe(`not sent: ${why}`);
   });
 });
@@ -178,7 +201,12 @@ describe('rows to a number whose earlier row ended unknown', () => {
     await runSendPass(batch, ctx, new Map(), () => false);
     expect(posted.filter((d) => d === A)).toHaveLength(1);
     expect(emitted[0]).toMatchObject({ row: 1, status: 'unknown' });
-    expect(emitted.at(-1)).toMatchObject({ row: MAX_AHEAD + 2, status: 'failed', attempts: 0, error: expect.stringMatching(/an earlier row \(row 1\) to 14155550142 has an unknown outcome/) });
+    expect(emitted.at(-1)).toMatchObject({
+      row: MAX_AHEAD + 2,
+      status: 'failed',
+      attempts: 0,
+      error: expect.stringMatching(/an earlier row \(row 1\) to 14155550142 has an unknown outcome/),
+    });
   }, 60_000);
 });
 
@@ -186,7 +214,17 @@ describe('a pause after a 429', () => {
   it('the first request after it marks the journal written (its mtime), so a resume after a kill -9 waits for it', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.jsonl');
-    const journal = await JournalWriter.create(path, { journal: JOURNAL_FORMAT, version: JOURNAL_VERSION, created: '', type: 'sms', account: 'MA', api_url: 'http://127.0.0.1:1', options_hash: '0123456789abcdef', options: {}, csv: 'people.csv' });
+    const journal = await JournalWriter.create(path, {
+      journal: JOURNAL_FORMAT,
+      version: JOURNAL_VERSION,
+      created: '',
+      type: 'sms',
+      account: 'MA',
+      api_url: 'http://127.0.0.1:1',
+      options_hash: '0123456789abcdef',
+      options: {},
+      csv: 'people.csv',
+    });
     let refusedAt = 0;
     let mtimeAtRetry = 0;
     const { batch, ctx, emitted } = setup(

@@ -10,6 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeStaleSpools } from '../../src/batch/input.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
 
@@ -37,7 +38,13 @@ function spoolsIn(names: string[], at: (name: string) => Date = () => TWO_MINUTE
 
 describe('removeStaleSpools', () => {
   it('removes the spools of this host’s dead pids only: not a live run’s, not other files', async () => {
-    const names = [`plivo-send-csv-${HOST}-${DEAD_PID}-a1B2c3`, `plivo-send-csv-${HOST}-${process.pid}-d4E5f6`, `plivo-send-csv-${HOST}-${process.ppid}-g7H8i9`, `plivo-send-csv-${HOST}-notapid-x1Y2z3`, 'unrelated'];
+    const names = [
+      `plivo-send-csv-${HOST}-${DEAD_PID}-a1B2c3`,
+      `plivo-send-csv-${HOST}-${process.pid}-d4E5f6`,
+      `plivo-send-csv-${HOST}-${process.ppid}-g7H8i9`,
+      `plivo-send-csv-${HOST}-notapid-x1Y2z3`,
+      'unrelated',
+    ];
     const dir = spoolsIn(names);
     await removeStaleSpools(dir);
     expect(readdirSync(dir).sort()).toEqual(names.slice(1).sort());
@@ -70,8 +77,7 @@ describe('a spool left by kill -9', () => {
     const spools = () => readdirSync(tmp).filter((name) => name.startsWith('plivo-send-csv-'));
     // The directory is made first, then the file in it: wait for the file.
     const spooled = () => spools().some((name) => existsSync(join(tmp, name, 'stdin.csv')));
-    const deadline = Date.now() + 30_000;
-    while (!spooled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(spooled, 'the spooled stdin', 30_000);
     expect(spools()).toEqual([expect.stringMatching(new RegExp(`^plivo-send-csv-${HOST.replaceAll('.', '\\.')}-${child.pid}-`))]);
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGKILL');

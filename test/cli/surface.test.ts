@@ -49,6 +49,6 @@ describe('public surface', () => {
   it('usage errors are JSON on stderr with --json', async () => {
     const out = await runCli(['sms', '--json', '--concurrency', '500']);
     expect(out.code).toBe(1);
-    expect(JSON.parse(out.stderr).error).toMatchObject({ code: 'usage', exit_code: 1 });
+    expect(JSON.parse(out.stderr)).toMatchObject({ error: { code: 'usage', exit_code: 1 } });
   });
 });

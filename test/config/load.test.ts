@@ -77,7 +77,9 @@ describe('loadConfig: errors say what happened', () => {
     expect(named.message).toBe('Cannot read the config file /home/me/.plivorc: permission denied.');
     expect(named.hint).toBe('Make it readable by you (chmod 600 /home/me/.plivorc if it is yours), or point --config at another file.');
     const searched = describeReadError(denied, '/home/me/.config/plivo/config', 'search');
-    expect(searched.message).toBe('Cannot read /home/me/.config/plivo/config while looking for a config file: permission denied (on the file or its directory).');
+    expect(searched.message).toBe(
+      'Cannot read /home/me/.config/plivo/config while looking for a config file: permission denied (on the file or its directory).',
+    );
     expect(searched.hint).toMatch(/^Make them readable by you .*, or name another file with --config\.$/);
   });
 
@@ -136,7 +138,9 @@ describe('a token in a file others can read', () => {
     const path = join(dir, '.plivorc');
     writeFileSync(path, 'authToken: "t"\n');
     chmodSync(path, 0o640);
-    expect((await loadConfig({ cwd: dir, homedir: dir, env: {} })).warnings).toEqual([`${path} holds an auth token and can be read by its group: run chmod 600 ${path}`]);
+    expect((await loadConfig({ cwd: dir, homedir: dir, env: {} })).warnings).toEqual([
+      `${path} holds an auth token and can be read by its group: run chmod 600 ${path}`,
+    ]);
     chmodSync(path, 0o620);
     expect((await loadConfig({ cwd: dir, homedir: dir, env: {} })).warnings).toEqual([]);
   });

@@ -169,7 +169,10 @@ describe('apiUrl from a config file counts only with that file’s own credentia
     expect(s).toMatchObject({ apiUrl: 'https://api.plivo.com', authToken: 'env-token' });
     expect(s.warnings[0]).toMatch(/the credentials come from the environment\. Using https:\/\/api\.plivo\.com\.$/);
     // PLIVO_API_URL outranks the file anyway: nothing to ignore.
-    expect(resolveSettings({ file: fileWithCredentials, env: { ...env, PLIVO_API_URL: 'http://127.0.0.1:9' }, flags: {} })).toMatchObject({ apiUrl: 'http://127.0.0.1:9', warnings: [] });
+    expect(resolveSettings({ file: fileWithCredentials, env: { ...env, PLIVO_API_URL: 'http://127.0.0.1:9' }, flags: {} })).toMatchObject({
+      apiUrl: 'http://127.0.0.1:9',
+      warnings: [],
+    });
   });
 
   it('is ignored when there are no credentials at all', () => {
@@ -179,10 +182,17 @@ describe('apiUrl from a config file counts only with that file’s own credentia
   });
 
   it('counts with the same file’s credentials, at the top level or in the profile', () => {
-    expect(resolveSettings({ file: { apiUrl: evil, authId: 'MAFILEFILEFILEFILE01', authToken: 't' }, env: {}, flags: {} })).toMatchObject({ apiUrl: evil, warnings: [] });
+    expect(resolveSettings({ file: { apiUrl: evil, authId: 'MAFILEFILEFILEFILE01', authToken: 't' }, env: {}, flags: {} })).toMatchObject({
+      apiUrl: evil,
+      warnings: [],
+    });
     const profiled: ConfigFile = { profiles: { eu: { apiUrl: evil, authId: 'MAFILEFILEFILEFILE01', authToken: 't' } } };
     expect(resolveSettings({ file: profiled, env, flags: {}, profileFlag: 'eu' })).toMatchObject({ apiUrl: evil, authToken: 't', warnings: [] });
-    expect(resolveSettings({ file, env: { PLIVO_PROFILE: 'eu' }, flags: {} })).toMatchObject({ apiUrl: 'https://api.eu.example', authToken: 'file-token', warnings: [] });
+    expect(resolveSettings({ file, env: { PLIVO_PROFILE: 'eu' }, flags: {} })).toMatchObject({
+      apiUrl: 'https://api.eu.example',
+      authToken: 'file-token',
+      warnings: [],
+    });
   });
 
   it('names the profile whose apiUrl is ignored', () => {

@@ -14,14 +14,60 @@ import {
 // The GSM 03.38 tables (3GPP TS 23.038 §6.2.1), typed in again (not imported from the code under test).
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const BASIC_CODES = [
-  0x0040, 0x00a3, 0x0024, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, 0x00f2, 0x00c7, 0x000a, 0x00d8, 0x00f8, 0x000d, 0x00c5, 0x00e5,
-  0x0394, 0x005f, 0x03a6, 0x0393, 0x039b, 0x03a9, 0x03a0, 0x03a8, 0x03a3, 0x0398, 0x039e, /* ESC */ 0x00c6, 0x00e6, 0x00df, 0x00c9,
-  0x0020, 0x0021, 0x0022, 0x0023, 0x00a4, ...range(0x0025, 0x002f),
+  0x0040,
+  0x00a3,
+  0x0024,
+  0x00a5,
+  0x00e8,
+  0x00e9,
+  0x00f9,
+  0x00ec,
+  0x00f2,
+  0x00c7,
+  0x000a,
+  0x00d8,
+  0x00f8,
+  0x000d,
+  0x00c5,
+  0x00e5,
+  0x0394,
+  0x005f,
+  0x03a6,
+  0x0393,
+  0x039b,
+  0x03a9,
+  0x03a0,
+  0x03a8,
+  0x03a3,
+  0x0398,
+  0x039e,
+  /* ESC */ 0x00c6,
+  0x00e6,
+  0x00df,
+  0x00c9,
+  0x0020,
+  0x0021,
+  0x0022,
+  0x0023,
+  0x00a4,
+  ...range(0x0025, 0x002f),
   ...range(0x0030, 0x003f),
-  0x00a1, ...range(0x0041, 0x004f),
-  ...range(0x0050, 0x005a), 0x00c4, 0x00d6, 0x00d1, 0x00dc, 0x00a7,
-  0x00bf, ...range(0x0061, 0x006f),
-  ...range(0x0070, 0x007a), 0x00e4, 0x00f6, 0x00f1, 0x00fc, 0x00e0,
+  0x00a1,
+  ...range(0x0041, 0x004f),
+  ...range(0x0050, 0x005a),
+  0x00c4,
+  0x00d6,
+  0x00d1,
+  0x00dc,
+  0x00a7,
+  0x00bf,
+  ...range(0x0061, 0x006f),
+  ...range(0x0070, 0x007a),
+  0x00e4,
+  0x00f6,
+  0x00f1,
+  0x00fc,
+  0x00e0,
 ];
 const EXTENSION_CODES = [0x000c, 0x005e, 0x007b, 0x007d, 0x005c, 0x005b, 0x007e, 0x005d, 0x007c, 0x20ac];
 const BASIC = new Set(BASIC_CODES.map((c) => String.fromCharCode(c)));
@@ -193,23 +239,22 @@ describe('countSegments', () => {
   });
 
   it('lists many distinct lone surrogates and astral characters (sanity check, not timed)', () => {
-    const lone = range(0xd800, 0xdfff).map((c) => String.fromCharCode(c) + 'Ж').join('');
+    const lone = range(0xd800, 0xdfff)
+      .map((c) => String.fromCharCode(c) + 'Ж')
+      .join('');
     const loneCount = countSegments(lone);
     expect(loneCount.nonGsm).toHaveLength(0x801);
     expect(loneCount.nonGsm.slice(0, 3)).toEqual(['\ud800', 'Ж', '\ud801']);
     expect(loneCount).toMatchObject({ length: 0x1000, characters: 0x1000 });
-    const astral = range(0x20000, 0x20000 + 4999).map((cp) => String.fromCodePoint(cp)).join('');
+    const astral = range(0x20000, 0x20000 + 4999)
+      .map((cp) => String.fromCodePoint(cp))
+      .join('');
     expect(countSegments(astral + astral)).toMatchObject({ length: 20_000, characters: 10_000, nonGsm: [...astral] });
   });
 
   it('agrees with a naive reference on random texts', () => {
     const random = prng(42);
-    const alphabets = [
-      [...'abc XYZ 09.,\n\r@$_'],
-      [...'abc {}[]~^|€\\\f éÄΩ'],
-      [...'abcЖж “”—{€', '😀', '🙂'],
-      ['a', '\ud83d', '\ude00', '😀', 'Ж', '{'],
-    ];
+    const alphabets = [[...'abc XYZ 09.,\n\r@$_'], [...'abc {}[]~^|€\\\f éÄΩ'], [...'abcЖж “”—{€', '😀', '🙂'], ['a', '\ud83d', '\ude00', '😀', 'Ж', '{']];
     for (let k = 0; k < 2000; k++) {
       const alphabet = alphabets[k % alphabets.length]!;
       const text = randomText(random, alphabet, Math.floor(random() * 700));
@@ -322,13 +367,28 @@ describe('look-alike replacement', () => {
 
   it('applySmartEncoding turns “Quoted” into GSM-7 "Quoted"', () => {
     const result = applySmartEncoding('“Quoted”');
-    expect(result).toEqual({ text: '"Quoted"', replaced: [{ from: '“', to: '"' }, { from: '”', to: '"' }] });
+    expect(result).toEqual({
+      text: '"Quoted"',
+      replaced: [
+        { from: '“', to: '"' },
+        { from: '”', to: '"' },
+      ],
+    });
     expect(countSegments(result.text)).toMatchObject({ encoding: 'GSM-7', segments: 1, length: 8 });
   });
 
   it.each([
     ['NBSP', 'Total:\u00a05 €', 'Total: 5 €', [{ from: '\u00a0', to: ' ' }]],
-    ['ellipsis', 'Wait… “now”…', 'Wait... "now"...', [{ from: '…', to: '...' }, { from: '“', to: '"' }, { from: '”', to: '"' }]],
+    [
+      'ellipsis',
+      'Wait… “now”…',
+      'Wait... "now"...',
+      [
+        { from: '…', to: '...' },
+        { from: '“', to: '"' },
+        { from: '”', to: '"' },
+      ],
+    ],
     ['zero-width space', 'a\u200bb', 'ab', [{ from: '\u200b', to: '' }]],
     ['BOM', '\ufeffHello', 'Hello', [{ from: '\ufeff', to: '' }]],
   ])('applySmartEncoding: %s', (_, text, expected, replaced) => {

@@ -85,7 +85,12 @@ describe('a checkout cannot run code on every send', () => {
 function runUnprivileged(args: string[], env: Record<string, string>): Promise<Spawned> {
   const asRoot = process.getuid?.() === 0;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: env.HOME, stdio: ['ignore', 'pipe', 'pipe'], ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      cwd: env.HOME,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -108,7 +113,9 @@ describe('config errors say what happened', () => {
     try {
       const searched = await runUnprivileged([...SEND, '--dry-run'], { ...env, XDG_CONFIG_HOME: locked });
       expect(searched.code).toBe(1);
-      expect(searched.stderr).toContain(`Cannot read ${join(locked, 'plivo', 'config')} while looking for a config file: permission denied (on the file or its directory).`);
+      expect(searched.stderr).toContain(
+        `Cannot read ${join(locked, 'plivo', 'config')} while looking for a config file: permission denied (on the file or its directory).`,
+      );
       expect(searched.stderr).not.toMatch(/syntax/);
 
       const file = join(home, 'secret.json');

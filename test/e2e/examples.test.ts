@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Examples that cannot run here, and why. */
 const SKIPPED: Array<[RegExp, string]> = [
   [/^npm /, 'installs, builds or tests this checkout (the test suite itself)'],
-  [/^export /, 'sets credentials; the test supplies the sandbox\'s own through the environment instead'],
+  [/^export /, "sets credentials; the test supplies the sandbox's own through the environment instead"],
   [/^plivo-send sandbox\b/, 'serves until Ctrl-C; test/e2e/sandbox.test.ts runs it'],
 ];
 
@@ -48,7 +48,11 @@ function readmeExamples(): Example[] {
 function helpExamples(): Example[] {
   return ['', 'sms', 'mms', 'whatsapp', 'segments', 'status', 'sandbox'].flatMap((name) => {
     const help = execFileSync(process.execPath, [BIN, ...(name ? [name] : []), '--help'], { encoding: 'utf8', env: cleanEnv() });
-    return [...help.matchAll(/^ {2}\$ (.+)$/gm)].map((m) => ({ source: `plivo-send ${name} --help`.replace('  ', ' '), command: m[1]!, group: `help-${name}` }));
+    return [...help.matchAll(/^ {2}\$ (.+)$/gm)].map((m) => ({
+      source: `plivo-send ${name} --help`.replace('  ', ' '),
+      command: m[1]!,
+      group: `help-${name}`,
+    }));
   });
 }
 
@@ -111,14 +115,18 @@ describe('every documented example runs as written', () => {
     expect(EXAMPLES.filter((e) => e.source.includes('--help')).length).toBeGreaterThan(15);
   });
 
-  it.each(EXAMPLES.map((e) => [e.source, e.command, e] as const))('%s: %s', async (_source, command, example) => {
-    const reason = skipReason(command);
-    if (reason !== undefined) return void expect(reason).not.toBe('');
-    const expected = EXPECTED_CODE.find(([pattern]) => pattern.test(command));
-    const out = await runExample(example);
-    expect(out.code, `${out.stderr}\n${out.stdout}`).toBe(expected?.[1] ?? 0);
-    expect(out.stderr).not.toMatch(/Internal error/);
-  }, 90_000);
+  it.each(EXAMPLES.map((e) => [e.source, e.command, e] as const))(
+    '%s: %s',
+    async (_source, command, example) => {
+      const reason = skipReason(command);
+      if (reason !== undefined) return void expect(reason).not.toBe('');
+      const expected = EXPECTED_CODE.find(([pattern]) => pattern.test(command));
+      const out = await runExample(example);
+      expect(out.code, `${out.stderr}\n${out.stdout}`).toBe(expected?.[1] ?? 0);
+      expect(out.stderr).not.toMatch(/Internal error/);
+    },
+    90_000,
+  );
 });
 
 describe('.plivorc.example copied as it is', () => {

@@ -68,7 +68,11 @@ describe('text that is not valid UTF-8 is refused, never sent as U+FFFD', () => 
 
     const sent = await runBin(['sms', '--csv', path, '--src', '14155550100', '--yes', '--encoding', 'latin1'], { env });
     expect(sent.code, sent.stderr).toBe(0);
-    expect(bodies().map((b) => b.text).sort()).toEqual(['Café', 'Hello']);
+    expect(
+      bodies()
+        .map((b) => b.text)
+        .sort(),
+    ).toEqual(['Café', 'Hello']);
   });
 
   it('a Windows-1252 CSV (€ and curly quotes) is sent with those characters', async () => {
@@ -143,13 +147,18 @@ describe('batch problems no row can fix stop the run up front (exit 1, nothing s
     expect(out.stderr).toMatch(/media_urls: MMS needs at least one attachment/);
     expect(server.requests).toHaveLength(0);
     // A src column may give each row a valid sender: the bad default only fails rows without one.
-    out = await runBin(['sms', '--csv', csvFile('dst,name,src\n14155550101,Ada,Shop\n14155550102,Bo,\n'), '--text', 'Hi {{name}}', '--src', 'My Shop', '--yes'], { env });
+    out = await runBin(
+      ['sms', '--csv', csvFile('dst,name,src\n14155550101,Ada,Shop\n14155550102,Bo,\n'), '--text', 'Hi {{name}}', '--src', 'My Shop', '--yes'],
+      { env },
+    );
     expect(out.code).toBe(6);
     expect(bodies()).toEqual([expect.objectContaining({ src: 'Shop', dst: '14155550101' })]);
   });
 
   it('the same in a dry run: exit 1, not one invalid row each and exit 6', async () => {
-    const out = await runBin(['sms', '--csv', csvFile('dst,name\n14155550101,Ada\n'), '--text', 'Hi {{Name}}', '--src', '14155550100', '--dry-run', '--json'], { env });
+    const out = await runBin(['sms', '--csv', csvFile('dst,name\n14155550101,Ada\n'), '--text', 'Hi {{Name}}', '--src', '14155550100', '--dry-run', '--json'], {
+      env,
+    });
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(/\{\{Name\}\} names no column/);
@@ -162,7 +171,13 @@ describe('CSV ergonomics', () => {
     const out = await runBin(['mms', '--csv', path, '--dst', '{{Phone}}', '--text', 'Bonjour {{name}}', '--src', '14155550100', '--yes'], { env });
     expect(out.code, out.stderr).toBe(0);
     expect(bodies()).toEqual([
-      { src: '14155550100', dst: '14155550101', text: 'Bonjour Dupont, Jean', type: 'mms', media_urls: ['https://res.example.com/w_100,h_100/x.jpg', 'https://e.com/b.jpg'] },
+      {
+        src: '14155550100',
+        dst: '14155550101',
+        text: 'Bonjour Dupont, Jean',
+        type: 'mms',
+        media_urls: ['https://res.example.com/w_100,h_100/x.jpg', 'https://e.com/b.jpg'],
+      },
     ]);
   });
 
@@ -182,12 +197,28 @@ describe('CSV ergonomics', () => {
   it('--skip-duplicates: each repeat is reported, not sent, the same in the plan, the send and the resume', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plivo-send-dups-'));
     const path = csvFile('dst,text\n14155550101,Hi\n14155550102,Hi\n+1 415 555 0101,Hi\n14155550101,Hi!\n14155550102,Hi\n');
-    const args = ['sms', '--csv', path, '--src', '14155550100', '--skip-duplicates', '--journal', join(dir, 'run.jsonl'), '--results', join(dir, 'results.jsonl'), '--yes'];
+    const args = [
+      'sms',
+      '--csv',
+      path,
+      '--src',
+      '14155550100',
+      '--skip-duplicates',
+      '--journal',
+      join(dir, 'run.jsonl'),
+      '--results',
+      join(dir, 'results.jsonl'),
+      '--yes',
+    ];
     const out = await runBin(args, { env });
     expect(out.code).toBe(6);
     expect(out.stderr).toMatch(/2 duplicate rows skipped \(--skip-duplicates: same dst and text\): row 3 repeats row 1, row 5 repeats row 2/);
     expect(bodies().map((b) => `${String(b.dst)} ${String(b.text)}`)).toEqual(['14155550101 Hi', '14155550102 Hi', '14155550101 Hi!']);
-    const results = () => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const results = () =>
+      readFileSync(join(dir, 'results.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(results().map((r) => [r.row, r.status, r.error])).toEqual([
       [1, 'sent', undefined],
       [2, 'sent', undefined],
@@ -210,7 +241,10 @@ describe('a dry run whose output is closed early (| head)', () => {
     for (let i = 1; i < rows; i++) csv += `1415${String(5000000 + i)},Hello number ${i}\n`;
     csv += '123,the last row is invalid\n';
     const path = csvFile(csv);
-    const child = spawn(process.execPath, [BIN, 'sms', '--csv', path, '--src', '14155550100', '--dry-run'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'sms', '--csv', path, '--src', '14155550100', '--dry-run'], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     // Like `head -3`: read a little, then close the pipe.

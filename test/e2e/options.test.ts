@@ -69,7 +69,7 @@ describe('an option never takes another option as its value', () => {
   it('with --json the refusal is a JSON error on stderr', async () => {
     const out = await runBin([...SMS, '--json', '--text', '--yes'], { env });
     expect(out.code).toBe(1);
-    expect(JSON.parse(out.stderr).error).toMatchObject({ code: 'usage', exit_code: 1 });
+    expect(JSON.parse(out.stderr)).toMatchObject({ error: { code: 'usage', exit_code: 1 } });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -148,7 +148,10 @@ describe('a flag that cannot apply is refused, not ignored', () => {
 
   it('batch flags with --csv are still accepted', async () => {
     const cwd = csvDir();
-    const out = await runBin(['sms', '--csv', 'people.csv', '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', '--rate', '5', '--results', 'out.jsonl'], { env, cwd });
+    const out = await runBin(
+      ['sms', '--csv', 'people.csv', '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', '--rate', '5', '--results', 'out.jsonl'],
+      { env, cwd },
+    );
     expect(out.code, out.stderr).toBe(0);
     expect(server.posts()).toHaveLength(1);
   });
@@ -192,7 +195,7 @@ describe('numeric settings outside their range are refused, naming the range', (
     expect(server.requests).toHaveLength(0);
   });
 
-  it('a --rate above Plivo\'s 60 requests a second is sent with a warning', async () => {
+  it("a --rate above Plivo's 60 requests a second is sent with a warning", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plivo-send-ranges-'));
     writeFileSync(join(dir, 'people.csv'), 'dst,name\n14155550101,Ada\n');
     const out = await runBin([...SMS.slice(0, 3), '--csv', 'people.csv', '--text', 'Hi {{name}}', '--yes', '--rate', '100'], { env, cwd: dir });

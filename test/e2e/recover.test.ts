@@ -32,7 +32,16 @@ const RUN = { timeoutMs: 30_000 };
 /** The previous OTP: queued `agoMs` before now by Plivo's clock. */
 function previousCode(agoMs: number): string {
   const uuid = 'previous-code-uuid';
-  server.messages.push({ message_uuid: uuid, to_number: DST, from_number: '14155550100', message_state: 'delivered', message_time: plivoTime(Date.now() + server.clockOffsetMs - agoMs), message_type: 'sms', error_code: '000', units: 1 });
+  server.messages.push({
+    message_uuid: uuid,
+    to_number: DST,
+    from_number: '14155550100',
+    message_state: 'delivered',
+    message_time: plivoTime(Date.now() + server.clockOffsetMs - agoMs),
+    message_type: 'sms',
+    error_code: '000',
+    units: 1,
+  });
   return uuid;
 }
 
@@ -71,7 +80,15 @@ describe('a lost answer is recovered only with a message that can only be this o
     server.script({ status: 500, accept: true });
     // A second message to the same number, sender and type, queued 3 s from now: after the attempt
     // began (the binary starts well within that), and before it may still be queued (--settle 10).
-    server.messages.push({ message_uuid: 'someone-else', to_number: DST, from_number: '14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 3000), message_type: 'sms', error_code: '000' });
+    server.messages.push({
+      message_uuid: 'someone-else',
+      to_number: DST,
+      from_number: '14155550100',
+      message_state: 'queued',
+      message_time: plivoTime(Date.now() + 3000),
+      message_type: 'sms',
+      error_code: '000',
+    });
     const out = await runBin([...SEND, '--json', '--settle', '10'], { env, ...RUN });
     expect(out.code, out.stderr).toBe(3);
     const error = (JSON.parse(out.stderr.trim().split('\n').pop()!) as { error: { message: string; hint: string; code: string } }).error;
@@ -91,7 +108,15 @@ describe('a lost answer is recovered only with a message that can only be this o
 
   it('nothing to this number, and the list already shows a newer message of the account: not queued, with no second look', async () => {
     // Another number's message, stamped (by Plivo's clock) after the attempt will have ended.
-    server.messages.push({ message_uuid: 'newer', to_number: '14155550999', from_number: '14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 8000), message_type: 'sms', error_code: '000' });
+    server.messages.push({
+      message_uuid: 'newer',
+      to_number: '14155550999',
+      from_number: '14155550100',
+      message_state: 'queued',
+      message_time: plivoTime(Date.now() + 8000),
+      message_type: 'sms',
+      error_code: '000',
+    });
     server.script({ status: 503 });
     const out = await runBin(SEND, { env, ...RUN });
     expect(out.code, out.stderr).toBe(3);
@@ -104,7 +129,15 @@ describe('a lost answer is recovered only with a message that can only be this o
     // lands in between. Only a record later than the settle time may show the list caught up.
     server.queueMs = 2500;
     server.script({ hang: true });
-    server.messages.push({ message_uuid: 'meanwhile', to_number: '14155550999', from_number: '14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 4000), message_type: 'sms', error_code: '000' });
+    server.messages.push({
+      message_uuid: 'meanwhile',
+      to_number: '14155550999',
+      from_number: '14155550100',
+      message_state: 'queued',
+      message_time: plivoTime(Date.now() + 4000),
+      message_type: 'sms',
+      error_code: '000',
+    });
     const out = await runBin([...SEND, '--settle', '5'], { env, ...RUN });
     expect(out.code, out.stderr).toBe(0);
     const mine = server.messages.find((m) => m.to_number === DST)!;
@@ -112,9 +145,17 @@ describe('a lost answer is recovered only with a message that can only be this o
     expect(server.posts()).toHaveLength(1);
   });
 
-  it('a record whose to_number is written with a + is still this number\'s', async () => {
+  it("a record whose to_number is written with a + is still this number's", async () => {
     server.script({ status: 503 });
-    server.messages.push({ message_uuid: 'plus-written', to_number: `+${DST}`, from_number: '+14155550100', message_state: 'queued', message_time: plivoTime(Date.now() + 1500), message_type: 'sms', error_code: '000' });
+    server.messages.push({
+      message_uuid: 'plus-written',
+      to_number: `+${DST}`,
+      from_number: '+14155550100',
+      message_state: 'queued',
+      message_time: plivoTime(Date.now() + 1500),
+      message_type: 'sms',
+      error_code: '000',
+    });
     const out = await runBin([...SEND, '--json'], { env, ...RUN });
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({ message_uuid: ['plus-written'], recovered: true });
@@ -155,7 +196,11 @@ describe('a 202 without one uuid per destination is not a success', () => {
 describe('a TLS handshake that fails sent nothing', () => {
   it('a self-signed certificate: exit 3, "nothing was sent", a hint about certificates, no retries, no request reached the server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plivo-send-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'],
+      { stdio: 'ignore' },
+    );
     let requests = 0;
     const tls = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
       requests++;

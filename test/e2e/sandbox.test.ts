@@ -13,11 +13,14 @@ afterEach(() => {
 /** Starts `plivo-send sandbox --port 0 --json` and reads the URL and credentials it prints. */
 function startSandboxProcess(args: string[] = []): Promise<{ url: string; auth_id: string; auth_token: string }> {
   return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--json', '--delivery-delay', '50', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [BIN, 'sandbox', '--port', '0', '--json', '--delivery-delay', '50', ...args], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     server.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!) as { url: string; auth_id: string; auth_token: string });
     });
     server.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
   });
@@ -34,7 +37,12 @@ describe('sandbox and status (spawned binaries)', () => {
     const uuid = (JSON.parse(sent.stdout) as { message_uuid: string[] }).message_uuid[0]!;
     const status = await runBin(['status', uuid, '--wait', '10', '--json'], { env });
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout.trim().split('\n').pop()!)).toMatchObject({ message_uuid: uuid, message_state: 'delivered', units: 1, to_number: '14155550101' });
+    expect(JSON.parse(status.stdout.trim().split('\n').pop()!)).toMatchObject({
+      message_uuid: uuid,
+      message_state: 'delivered',
+      units: 1,
+      to_number: '14155550101',
+    });
 
     const plain = await runBin(['status', uuid], { env });
     expect(plain.stdout).toMatch(new RegExp(`✓ ${uuid} delivered · to 14155550101`));
@@ -66,7 +74,7 @@ describe('sandbox and status (spawned binaries)', () => {
     expect(out.stderr).toMatch(/no real message leaves this machine/);
   });
 
-  it('--sandbox --json: stdout holds one JSON object, Plivo\'s answer with the final records', async () => {
+  it("--sandbox --json: stdout holds one JSON object, Plivo's answer with the final records", async () => {
     const out = await runBin(['whatsapp', '--sandbox', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hi', '--json']);
     expect(out.code, out.stderr).toBe(0);
     const lines = out.stdout.trim().split('\n');
@@ -96,7 +104,9 @@ describe('sandbox and status (spawned binaries)', () => {
     const list = async (sb: { url: string; auth_id: string; auth_token: string }) => {
       const statuses: number[] = [];
       for (let i = 0; i < 21; i++) {
-        const res = await fetch(`${sb.url}/v1/Account/${sb.auth_id}/Message/?limit=1`, { headers: { authorization: `Basic ${Buffer.from(`${sb.auth_id}:${sb.auth_token}`).toString('base64')}` } });
+        const res = await fetch(`${sb.url}/v1/Account/${sb.auth_id}/Message/?limit=1`, {
+          headers: { authorization: `Basic ${Buffer.from(`${sb.auth_id}:${sb.auth_token}`).toString('base64')}` },
+        });
         await res.arrayBuffer();
         statuses.push(res.status);
       }

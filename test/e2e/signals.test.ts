@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, cleanEnv, runBin, startBin, type Started } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from '../batch/harness.js';
 
@@ -20,16 +21,6 @@ afterAll(() => server.close());
 beforeEach(() => server.reset());
 
 const ROWS = 40;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits (up to 20 s) until `ready()` holds. */
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function setUp() {
   const dir = tempDir();
@@ -48,7 +39,11 @@ async function resumeAndCheck(dir: string, env: Record<string, string>, args: st
   server.delayMs = 0;
   const resumed = await runBin([...args, '--resume', '--results', 'resumed.jsonl'], { env, cwd: dir, timeoutMs: 60_000 });
   expect(resumed.code, resumed.stderr).toBe(0);
-  for (let i = 1; i <= ROWS; i++) expect(server.messages.filter((m) => m.to_number === dstOf(i)), `row ${i}`).toHaveLength(1);
+  for (let i = 1; i <= ROWS; i++)
+    expect(
+      server.messages.filter((m) => m.to_number === dstOf(i)),
+      `row ${i}`,
+    ).toHaveLength(1);
   const results = jsonLines(readFileSync(join(dir, 'resumed.jsonl'), 'utf8'));
   expect(results.map((r) => [r.row, r.status])).toEqual(Array.from({ length: ROWS }, (_, i) => [i + 1, 'sent']));
 }
@@ -58,7 +53,7 @@ describe('a batch stopped by a signal', () => {
     const { dir, env, args } = setUp();
     server.delayMs = 400;
     const run = start([...args, '--results', 'first.jsonl'], dir, env);
-    await until(() => server.posts().length >= 6, 'the first requests');
+    await waitFor(() => server.posts().length >= 6, 'the first requests');
     run.child.kill('SIGTERM');
     const out = await run.done;
 
@@ -80,7 +75,7 @@ describe('a batch stopped by a signal', () => {
     const { dir, env, args } = setUp();
     server.delayMs = 400;
     const run = start([...args, '--results', 'first.jsonl'], dir, env);
-    await until(() => server.posts().length >= 6, 'the first requests');
+    await waitFor(() => server.posts().length >= 6, 'the first requests');
     run.child.kill('SIGHUP');
     const out = await run.done;
     expect(out.signal).toBeNull();
@@ -96,9 +91,9 @@ describe('a batch stopped by a signal', () => {
     // Answers that take far longer than the grace period: only the second signal ends the wait.
     server.delayMs = 30_000;
     const run = start([...args, '--timeout', '60', '--results', 'first.jsonl'], dir, env);
-    await until(() => server.posts().length >= 4, 'the first requests');
+    await waitFor(() => server.posts().length >= 4, 'the first requests');
     run.child.kill('SIGTERM');
-    await until(() => run.output().stderr.includes('Stopping'), 'the notice of the first signal');
+    await waitFor(() => run.output().stderr.includes('Stopping'), 'the notice of the first signal');
     run.child.kill('SIGTERM');
     const out = await run.done;
     expect(out.signal).toBeNull();
@@ -114,8 +109,11 @@ describe('a single send stopped by a signal', () => {
   it('SIGTERM while the request is out: exit 143 at once, saying the message may have been queued', async () => {
     const env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
     server.delayMs = 30_000;
-    const run = startBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Your code is 123456', '--timeout', '60'], { env, timeoutMs: 20_000 });
-    await until(() => server.posts().length === 1, 'the request');
+    const run = startBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Your code is 123456', '--timeout', '60'], {
+      env,
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => server.posts().length === 1, 'the request');
     run.child.kill('SIGTERM');
     const out = await run.done;
     expect(out.signal).toBeNull();
@@ -128,7 +126,7 @@ describe('a single send stopped by a signal', () => {
   it('SIGINT while --wait follows the message: exit 130, naming the queued uuid and how to follow it', async () => {
     const env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
     const run = startBin(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hi', '--wait', '120'], { env, timeoutMs: 20_000 });
-    await until(() => server.requests.some((r) => r.method === 'GET'), 'the first status check');
+    await waitFor(() => server.requests.some((r) => r.method === 'GET'), 'the first status check');
     run.child.kill('SIGINT');
     const out = await run.done;
     expect(out.code, out.stderr).toBe(130);

@@ -21,7 +21,15 @@ beforeEach(() => {
 function known(state = 'delivered'): string {
   const uuid = randomUUID();
   const time = new Date().toISOString().replace('T', ' ').replace('Z', '+00:00');
-  server.messages.push({ message_uuid: uuid, to_number: '14155550101', from_number: '14155550100', message_state: state, message_time: time, message_type: 'sms', error_code: '000' });
+  server.messages.push({
+    message_uuid: uuid,
+    to_number: '14155550101',
+    from_number: '14155550100',
+    message_state: state,
+    message_time: time,
+    message_type: 'sms',
+    error_code: '000',
+  });
   return uuid;
 }
 
@@ -50,8 +58,13 @@ describe('plivo-send status', () => {
     const missing = randomUUID();
     const out = await runBin(['status', found, missing, '--json'], { env });
     expect(out.code).toBe(1);
-    expect(out.stdout.trim().split('\n').map((l) => JSON.parse(l).message_uuid)).toEqual([found]);
-    expect(JSON.parse(out.stderr).error).toMatchObject({ code: 'not_found', message_uuid: missing, exit_code: 1 });
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { message_uuid: string }).message_uuid),
+    ).toEqual([found]);
+    expect(JSON.parse(out.stderr)).toMatchObject({ error: { code: 'not_found', message_uuid: missing, exit_code: 1 } });
   });
 
   it('all found: exit 0, uuids accepted in upper case too', async () => {

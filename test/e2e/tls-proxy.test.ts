@@ -23,7 +23,27 @@ let posts = 0;
 let garble: (() => void) | undefined;
 
 beforeAll(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=plivo.test', '-addext', 'subjectAltName=DNS:plivo.test'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=plivo.test',
+      '-addext',
+      'subjectAltName=DNS:plivo.test',
+    ],
+    { stdio: 'ignore' },
+  );
   server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
     req.resume();
     req.on('end', () => {
@@ -31,7 +51,9 @@ beforeAll(async () => {
       posts++;
       // Plivo queued it; then the answer is corrupted on the wire (a TLS record that fails to decrypt).
       if (garble) return garble();
-      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ api_id: 'a', message: 'message(s) queued', message_uuid: [randomUUID()] }));
+      res
+        .writeHead(202, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ api_id: 'a', message: 'message(s) queued', message_uuid: [randomUUID()] }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -71,10 +93,17 @@ describe('a TLS error through an HTTPS proxy after the request went out', () => 
       HTTPS_PROXY: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
       NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
     });
-    const out = await runBin(['sms', '--csv', 'people.csv', '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', '--results', 'out.jsonl'], { env, cwd: dir, timeoutMs: 30_000 });
+    const out = await runBin(['sms', '--csv', 'people.csv', '--src', '14155550100', '--text', 'Hi {{name}}', '--yes', '--results', 'out.jsonl'], {
+      env,
+      cwd: dir,
+      timeoutMs: 30_000,
+    });
     expect(out.code, out.stderr).toBe(6);
     expect(posts).toBe(1);
-    const [row] = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; error: string });
+    const [row] = readFileSync(join(dir, 'out.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: string; error: string });
     expect(row).toMatchObject({ status: 'unknown', error: expect.stringMatching(/may have been queued/) });
   }, 40_000);
 });

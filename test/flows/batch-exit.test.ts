@@ -49,6 +49,10 @@ describe('a batch that Plivo stops', () => {
     const lines = out.stderr.trimEnd().split('\n');
     const errorAt = lines.findIndex((l) => l.includes('Plivo kept rate limiting (429); the batch stopped'));
     expect(errorAt).toBeGreaterThanOrEqual(0);
-    expect(lines.slice(errorAt + 1)).toEqual([expect.stringMatching(/Resume later/), expect.stringMatching(/^To finish it .*:$/), expect.stringMatching(RESUME)]);
+    expect(lines.slice(errorAt + 1)).toEqual([
+      expect.stringMatching(/Resume later/),
+      expect.stringMatching(/^To finish it .*:$/),
+      expect.stringMatching(RESUME),
+    ]);
   });
 });

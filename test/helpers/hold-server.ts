@@ -41,7 +41,7 @@ export async function startHoldServer(): Promise<HoldServer> {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ api_id: randomUUID(), error: 'not found' }));
         return;
       }
-      const dst = String((JSON.parse(raw) as { dst?: unknown }).dst ?? '');
+      const dst = (JSON.parse(raw) as { dst?: string }).dst ?? '';
       state.posts.push(dst);
       const answer = () => {
         const message_uuid = dst.split('<').map(() => randomUUID());

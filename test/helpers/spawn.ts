@@ -44,7 +44,14 @@ export interface Started {
  */
 export function startBin(args: string[], options: SpawnOptions = {}): Started {
   const env = options.env ?? cleanEnv();
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd ?? env.HOME, stdio: ['pipe', 'pipe', 'pipe'], detached: true, uid: options.uid, gid: options.gid });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env,
+    cwd: options.cwd ?? env.HOME,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    uid: options.uid,
+    gid: options.gid,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 
-export interface WatchedPost {
+interface WatchedPost {
   dst: string;
   text: string;
   /** performance.now() when the request arrived, and when it was answered. */
@@ -80,7 +80,13 @@ export async function startWatchServer(): Promise<WatchServer> {
       }
       const body = JSON.parse(raw || '{}') as { dst?: string; text?: string };
       const numbers = String(body.dst ?? '').split('<');
-      const post: WatchedPost = { dst: String(body.dst ?? ''), text: String(body.text ?? ''), arrived: performance.now(), answered: undefined, status: undefined };
+      const post: WatchedPost = {
+        dst: String(body.dst ?? ''),
+        text: String(body.text ?? ''),
+        arrived: performance.now(),
+        answered: undefined,
+        status: undefined,
+      };
       state.posts.push(post);
       total++;
       state.maxInFlight = Math.max(state.maxInFlight, total);
@@ -95,7 +101,13 @@ export async function startWatchServer(): Promise<WatchServer> {
         post.answered = performance.now();
         post.status = ok ? 202 : 429;
         res.writeHead(post.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(ok ? { api_id: randomUUID(), message: 'message(s) queued', message_uuid: numbers.map(() => randomUUID()) } : { api_id: randomUUID(), error: 'too many requests' }));
+        res.end(
+          JSON.stringify(
+            ok
+              ? { api_id: randomUUID(), message: 'message(s) queued', message_uuid: numbers.map(() => randomUUID()) }
+              : { api_id: randomUUID(), error: 'too many requests' },
+          ),
+        );
       }, state.delayMs);
     });
   });

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import plivo from 'plivo';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { send, startReceiver, waitFor, type CallbackReceiver, type ReceivedCallback } from './helpers.js';
+import { send, startReceiver, type CallbackReceiver, type ReceivedCallback } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SRC = '14155550199';
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
@@ -21,7 +22,10 @@ async function setup(options: SandboxOptions = {}, status?: (n: number) => numbe
   const lines: string[] = [];
   const sandbox = await startSandbox({ deliveryDelayMs: 5, rateLimit: false, callbackRetryDelaysMs: [10, 10, 10], log: (l) => lines.push(l), ...options });
   const receiver = await startReceiver(status);
-  cleanup.push(() => receiver.close(), () => sandbox.close());
+  cleanup.push(
+    () => receiver.close(),
+    () => sandbox.close(),
+  );
   return { sandbox, receiver, lines };
 }
 
@@ -178,7 +182,7 @@ describe('status callbacks', () => {
   it('sends no callback without url', async () => {
     const { sandbox, receiver } = await setup({ deliveryDelayMs: 0 });
     const uuid = await sendTo(sandbox, { dst: '14155550107' });
-    await waitFor(() => (sandbox.messages().find((m) => m.message_uuid === uuid)?.message_state === 'delivered' ? true : undefined), 'delivery');
+    await waitFor(() => sandbox.messages().find((m) => m.message_uuid === uuid)?.message_state === 'delivered', 'delivery');
     expect(receiver.received).toHaveLength(0);
   });
 });

@@ -37,17 +37,6 @@ export function send(sandbox: Sandbox, message: Record<string, unknown>): Promis
   return api(sandbox, 'POST', 'Message/', { json: message });
 }
 
-/** Polls `probe` until it returns a value other than undefined (no fixed sleeps in tests). */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what = 'condition', timeoutMs = 5000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export interface ReceivedCallback {
   method: string;
   /** Path and query as received. */

@@ -5,7 +5,7 @@
 import plivo from 'plivo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SRC = '14155550199';
 
@@ -63,7 +63,13 @@ describe('official plivo SDK against the sandbox', () => {
       messageExpiry: 600,
     });
     expect(res.messageUuid).toHaveLength(2);
-    expect(sandbox.requests().at(-1)?.body).toMatchObject({ dst: '14155550102<14155550103', method: 'GET', log: 'number_only', trackable: true, message_expiry: 600 });
+    expect(sandbox.requests().at(-1)?.body).toMatchObject({
+      dst: '14155550102<14155550103',
+      method: 'GET',
+      log: 'number_only',
+      trackable: true,
+      message_expiry: 600,
+    });
     const records = sandbox.messages().filter((m) => res.messageUuid.includes(m.message_uuid));
     expect(records.map((r) => r.to_number).sort()).toEqual(['14155550102', '14155550103']);
     expect(records[0]).toMatchObject({ units: 1, log: 'number_only' });

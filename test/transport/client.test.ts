@@ -73,7 +73,7 @@ describe('PlivoClient against a local server', () => {
     ['202 with "message_uuid": []', { status: 202, body: { api_id: 'a', message: 'message(s) queued', message_uuid: [] } }, 'unknown'],
     ['202 with an HTML body', { status: 202, raw: '<html>Accepted</html>' }, 'unknown'],
     ['202 with malformed JSON', { status: 202, raw: '{"message_uuid": [' }, 'unknown'],
-    ['202 with fewer uuids than destinations', { status: 202, body: { api_id: 'a', message_uuid: [] , invalid_number: [] } }, 'unknown'],
+    ['202 with fewer uuids than destinations', { status: 202, body: { api_id: 'a', message_uuid: [], invalid_number: [] } }, 'unknown'],
   ])('one attempt answered %s is classified %s', async (_name, reply, kind) => {
     server.script(reply);
     const c = client();
