@@ -65,13 +65,20 @@ export function buildMessage(options: MessageOptions): BuildResult {
   const text = prepareText(options);
   const content = checkContent(options, text);
   const delivery = checkDelivery(options);
-  const draft = { ...sender.fields, ...destinations.fields, ...text.fields, type: options.type, ...content.fields, ...delivery.fields };
+  // One plain object, keys added once and only when set: spreading five objects with undefined
+  // members made zod's parse of every batch row slow and hungry (a third fewer rows a second).
+  const draft: Record<string, unknown> = {};
+  for (const fields of [sender.fields, destinations.fields, text.fields, { type: options.type }, content.fields, delivery.fields] as Array<
+    Record<string, unknown>
+  >) {
+    for (const key in fields) if (fields[key] !== undefined) draft[key] = fields[key];
+  }
   const problems = [sender, destinations, text, content, delivery].flatMap((part) => part.problems);
   const parsed = messageBodySchema.safeParse(draft);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path.map(String).join('.');
-      problems.push({ field, message: describeIssue(field, issue, draft.log) });
+      problems.push({ field, message: describeIssue(field, issue, draft.log as string | undefined) });
     }
   }
   if (!parsed.success || problems.length > 0) return { ok: false, problems: dedupeProblems(problems) };
