@@ -8,6 +8,7 @@ import { makeProgram, type RunState } from './program.js';
 import { Output, prepareColors } from './output.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
+import { capitalize } from './core/format.js';
 
 export async function run(argv: string[], ctx: Context): Promise<number> {
   const state: RunState = { exitCode: ExitCode.ok, json: argv.includes('--json'), debug: argv.includes('--debug') };
@@ -32,10 +33,6 @@ export async function run(argv: string[], ctx: Context): Promise<number> {
     new Output(ctx.io, state.json).error(error, state.debug);
     return error instanceof CliError ? error.exitCode : ExitCode.invalid;
   }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 const STOP_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -1,6 +1,11 @@
 /** Wording shared by the human output of every layer: counts and what a message costs in units. */
 import type { BuiltMessage } from './message.js';
 
+/** A sentence's first letter in capitals: `capitalize('timed out')` → `Timed out`. */
+export function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? word : many}`;
 }

@@ -15,6 +15,7 @@ import type { MessageBody } from '../core/message.js';
 import { describeApiError, TLS_HINT } from './explain.js';
 import { PlivoClock, probeTime } from './clock.js';
 import { abortableSleep, ListPacer, parseListRate } from './pacer.js';
+import { capitalize } from '../core/format.js';
 
 export interface PlivoResponse {
   api_id?: string;
@@ -265,10 +266,6 @@ export function describeUnknown(result: Extract<Attempt, { kind: 'unknown' }>): 
   if (result.code === BAD_ANSWER) return `${result.message}: the answer does not say what was queued`;
   if (result.status !== undefined) return `Plivo answered with a server error (${result.status}): ${result.message}`;
   return `the request failed after it was sent: ${result.message}`;
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Turns a final, unsuccessful attempt into the error the CLI reports. */

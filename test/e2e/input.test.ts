@@ -2,26 +2,17 @@
  * Input as a user gives it, through the built binary: bytes that are not UTF-8, spreadsheet
  * encodings and separators, sender IDs, batch problems no row can fix, and repeated rows.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { useFaultServer, type FaultServer } from '../helpers/fault-server.js';
 import { BIN, cleanEnv, runBin, type Spawned } from '../helpers/spawn.js';
-import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
 
 let server: FaultServer;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
-});
+useFaultServer((s, e) => ((server = s), (env = e)));
 
 /** Runs the binary with raw bytes on stdin (runBin only takes text). */
 function runWithBytes(args: string[], stdin: Buffer, options: { env: Record<string, string>; cwd?: string }): Promise<Spawned> {

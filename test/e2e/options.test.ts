@@ -2,26 +2,17 @@
  * The command line as typed: a flag is never taken as another flag's value, and a flag that cannot
  * apply is refused rather than ignored. Every refusal sends nothing.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { useFaultServer, type FaultServer } from '../helpers/fault-server.js';
 import { spawn } from 'node:child_process';
-import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
-import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
+import { BIN, runBin } from '../helpers/spawn.js';
 
 let server: FaultServer;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
-});
+useFaultServer((s, e) => ((server = s), (env = e)));
 
 const SMS = ['sms', '--src', '14155550100', '--dst', '14155550101'];
 const sentText = () => (server.posts()[0]?.json as { text?: string } | undefined)?.text;

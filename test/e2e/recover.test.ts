@@ -2,28 +2,19 @@
  * A single send whose answer is lost, end to end: what the message list may and may not prove.
  * The built binary against the scripted Plivo (test/helpers/fault-server.ts) on loopback.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import https from 'node:https';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { plivoTime, startFaultServer, type FaultServer } from '../helpers/fault-server.js';
-import { cleanEnv, runBin } from '../helpers/spawn.js';
-import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
+import { plivoTime, useFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { runBin } from '../helpers/spawn.js';
 
 let server: FaultServer;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
-});
+useFaultServer((s, e) => ((server = s), (env = e)));
 
 const DST = '14155550142';
 const SEND = ['sms', '--src', '14155550100', '--dst', DST, '--text', 'Your code is 123456', '--timeout', '1'];

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { useFaultServer, type FaultServer } from '../helpers/fault-server.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
 
 let server: FaultServer;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
-});
+useFaultServer((s, e) => ((server = s), (env = e)));
 
 const SEND = ['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Your code is 123456'];
 

@@ -1,21 +1,13 @@
 /** `plivo-send status`: every uuid checked before any request, looked up, and reported by name. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
-import { cleanEnv, runBin } from '../helpers/spawn.js';
-import { AUTH_ID, AUTH_TOKEN } from '../helpers/io.js';
+import { useFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { runBin } from '../helpers/spawn.js';
+import { AUTH_ID } from '../helpers/io.js';
 
 let server: FaultServer;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
-  env = cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server.url });
-});
+useFaultServer((s, e) => ((server = s), (env = e)));
 
 /** A message Plivo knows, in a final state. */
 function known(state = 'delivered'): string {

@@ -10,6 +10,9 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { cleanEnv } from './spawn.js';
+import { AUTH_ID, AUTH_TOKEN } from './io.js';
 
 export type Reply =
   | {
@@ -252,4 +255,20 @@ export async function startFaultServer(): Promise<FaultServer> {
 /** A request body field the client sends as a string; anything else counts as missing. */
 function stringField(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
+}
+
+/**
+ * One fault server for a test file, reset before each test, and an environment whose credentials
+ * and PLIVO_API_URL point at it: `use` receives both before each test.
+ */
+export function useFaultServer(use: (server: FaultServer, env: Record<string, string>) => void): void {
+  let server: FaultServer | undefined;
+  beforeAll(async () => {
+    server = await startFaultServer();
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => {
+    server!.reset();
+    use(server!, cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: server!.url }));
+  });
 }
