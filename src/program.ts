@@ -8,6 +8,11 @@ import { makeWhatsappCommand } from './commands/whatsapp.js';
 import { makeSegmentsCommand } from './commands/segments.js';
 import { makeStatusCommand } from './commands/status.js';
 import { makeSandboxCommand } from './commands/sandbox.js';
+import { makeListenCommand } from './commands/listen.js';
+import { makeMessagesCommand } from './commands/messages.js';
+import { makeReportCommand } from './commands/report.js';
+import { makeConfigCommand } from './commands/config.js';
+import { makeCompletionCommand } from './commands/completion.js';
 
 export interface RunState {
   exitCode: number;
@@ -22,6 +27,11 @@ const COMMANDS = {
   segments: makeSegmentsCommand,
   status: makeStatusCommand,
   sandbox: makeSandboxCommand,
+  listen: makeListenCommand,
+  messages: makeMessagesCommand,
+  report: makeReportCommand,
+  config: makeConfigCommand,
+  completion: makeCompletionCommand,
 };
 
 /**

@@ -64,6 +64,10 @@ export function addSendOptions(cmd: Command, { textHelp, sender = 'any' }: { tex
     .addOption(
       new Option('--smart-encoding', 'replace look-alike characters (curly quotes, dashes…) when that makes the text GSM-7').hideHelp(sender === 'whatsapp'),
     )
+    .option('--country <ISO2>', 'read numbers without a country code as numbers of this country (e.g. US, GB, IN)')
+    .option('--no-number-check', "don't refuse numbers that are not valid for their country (numbers the phone metadata does not know yet)")
+    .option('--suppress <path>', 'never send to the numbers in this file (text, CSV with dst, or an earlier --results); repeatable', collect)
+    .option('--max-cost <amount>', "refuse to send when Plivo's prices put the cost above this amount (e.g. 25)")
     .option('--dry-run', 'validate and print the exact request; send nothing, no credentials needed')
     .option('--sandbox', 'send to a throwaway local Plivo sandbox instead of Plivo (no account needed)')
     .option('--wait [seconds]', 'single sends: wait until the message reaches a final state (default 60 s)', parseWait)

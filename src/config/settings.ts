@@ -51,6 +51,14 @@ const settingsShape = {
   concurrency: ranged(SETTING_RANGES.concurrency),
   rate: ranged(SETTING_RANGES.rate),
   settle: ranged(SETTING_RANGES.settle),
+  /** ISO 3166-1 alpha-2 country that numbers without a country code belong to (checked by core/phone.ts). */
+  country: text(),
+  /** Suppression lists: numbers never sent to. */
+  suppress: z.union([text(), z.array(text())]),
+  /** The most a send may cost by Plivo's prices, in the account's currency. */
+  maxCost: z.number().min(0, 'must be zero or more (an amount in the account currency, e.g. 25)'),
+  /** false: skip the per-country validity check of destinations (numbers the metadata does not know yet). */
+  numberCheck: z.boolean(),
 };
 
 const layerSchema = z.strictObject(settingsShape).partial();

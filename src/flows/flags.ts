@@ -23,6 +23,11 @@ export interface SendFlags extends CommonFlags {
   dltTemplateId?: string;
   dltTemplateCategory?: string;
   smartEncoding?: boolean;
+  country?: string;
+  /** false with --no-number-check. */
+  numberCheck?: boolean;
+  suppress?: string[];
+  maxCost?: string;
   dryRun?: boolean;
   sandbox?: boolean;
   timeout?: number;

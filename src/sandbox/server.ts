@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { CallbackDispatcher } from './callbacks.js';
 import { DeliverySimulator } from './delivery.js';
 import { LIST_FILTERS, MessageStore, parseFilterTime, type ListQuery, type MessageRecord } from './store.js';
+import { pricingReply } from './pricing.js';
 import { bodyFromForm, validateSendRequest } from './validate.js';
 
 export { TEST_NUMBERS } from './test-numbers.js';
@@ -138,6 +139,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (method !== 'GET') return methodNotAllowed('GET, POST');
       if (listRateLimit.isFull(Date.now())) return { status: 429, body: { error: 'too many requests' }, note: 'message list: 20 requests a minute' };
       return listMessages(url.searchParams);
+    }
+    if (/^\/Pricing\/?$/.test(rest)) {
+      if (method !== 'GET') return methodNotAllowed('GET');
+      return pricingReply(url.searchParams.get('country_iso'));
     }
     const one = /^\/Message\/([^/]+)\/?$/.exec(rest);
     if (one?.[1]) {

@@ -43,6 +43,29 @@ export interface MessageList {
   objects: MessageRecord[];
 }
 
+/** The account resource (Plivo's Account API); amounts are decimal strings. */
+export interface AccountRecord {
+  account_type?: string;
+  auth_id?: string;
+  cash_credits?: string;
+  name?: string;
+  [key: string]: unknown;
+}
+
+/** One country's prices (Plivo's Pricing API); rates are decimal strings per SMS unit, in the account's currency. */
+export interface PricingRecord {
+  country?: string;
+  country_code?: number | string;
+  country_iso?: string;
+  message?: {
+    inbound?: { rate?: string };
+    outbound?: { rate?: string };
+    outbound_networks_list?: Array<{ group_name?: string; rate?: string }>;
+  };
+  mms?: unknown;
+  [key: string]: unknown;
+}
+
 export type Attempt =
   | { kind: 'accepted'; status: number; response: PlivoResponse }
   | { kind: 'rejected'; status: number; response: PlivoResponse | string; message: string }
@@ -172,6 +195,16 @@ export class PlivoClient {
       },
     };
     return (await this.getJson(`Message/?${search.toString()}`, paced)) as MessageList;
+  }
+
+  /** `GET /v1/Account/{auth_id}/`: the account's name, type and cash credit (verifies the credentials). */
+  async getAccount(): Promise<AccountRecord> {
+    return (await this.getJson('')) as AccountRecord;
+  }
+
+  /** `GET …/Pricing/?country_iso=XX`: the account's SMS and MMS rates for one country (ISO 3166-1 alpha-2). */
+  async getPricing(countryIso: string): Promise<PricingRecord> {
+    return (await this.getJson(`Pricing/?country_iso=${encodeURIComponent(countryIso)}`)) as PricingRecord;
   }
 
   /** Learns Plivo's clock from one cheap request (the account resource), unless it is known. */
