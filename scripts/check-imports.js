@@ -16,7 +16,7 @@ const SRC = join(ROOT, 'src');
 const LAYERS = [
   ['core', /^core\//],
   ['errors', /^errors\.ts$/],
-  ['engines and edge modules', /^(batch|transport|config|sandbox)\/|^(io|output|input|context|version)\.ts$/],
+  ['engines and edge modules', /^(batch|transport|config|sandbox|listen|history|completion)\/|^(io|output|input|context|version|lib)\.ts$/],
   ['flows', /^flows\//],
   ['commands', /^commands\//],
   ['program', /^program\.ts$/],
