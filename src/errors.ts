@@ -126,8 +126,9 @@ export class NetworkError extends CliError {
 }
 
 export class RefusedError extends CliError {
-  constructor(message: string, hint?: string) {
-    super(message, { exitCode: ExitCode.refused, code: 'confirmation_required', hint });
+  /** `code`: `confirmation_required`, or `max_cost` for a send above --max-cost. */
+  constructor(message: string, hint?: string, code = 'confirmation_required') {
+    super(message, { exitCode: ExitCode.refused, code, hint });
   }
 }
 

@@ -10,6 +10,8 @@ import { DuplicateIndex } from './duplicates.js';
 import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js';
 
 const SAMPLES = 10;
+/** The country of a number the metadata cannot place (sent with --no-number-check). */
+export const UNPLACED = '??';
 /** Plivo's default throughput per account (its Message API rate-limit documentation), messages per second. */
 const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
 const DEFAULT_MESSAGE_EXPIRY = 10_800;
@@ -23,6 +25,9 @@ export interface Plan {
   valid: number;
   invalid: number;
   invalidSamples: Array<{ row: number; error: string }>;
+  /** Rows whose every destination is on a --suppress list: never sent, not an error. */
+  suppressed: number;
+  suppressedSamples: Array<{ row: number; dst: string }>;
   /** Rows already sent in an earlier run (resume). */
   alreadySent: number;
   /** Rows whose earlier outcome is unknown: looked up in Plivo's message list before sending. */
@@ -34,6 +39,8 @@ export interface Plan {
   /** Units of those messages by kind: `GSM-7`, `UCS-2` (SMS segments), `MMS`, `WhatsApp`. */
   units: Record<string, number>;
   totalUnits: number;
+  /** Messages and units to send by destination country (ISO 3166-1 alpha-2; `??` where the metadata cannot place a number). */
+  countries: Map<string, { messages: number; units: number }>;
   duplicates: number;
   duplicateSamples: Array<{ row: number; first: number }>;
   /** Repeats not sent because of --skip-duplicates (counted in `invalid` and `duplicates` too). */
@@ -65,12 +72,15 @@ export class PlanBuilder {
       valid: 0,
       invalid: 0,
       invalidSamples: [],
+      suppressed: 0,
+      suppressedSamples: [],
       alreadySent: 0,
       toCheck: 0,
       requests: 0,
       messages: 0,
       units: {},
       totalUnits: 0,
+      countries: new Map(),
       duplicates: 0,
       duplicateSamples: [],
       skipped: 0,
@@ -82,6 +92,11 @@ export class PlanBuilder {
   add(prepared: PreparedRow, standing: RowStanding = 'new'): void {
     const plan = this.plan;
     plan.rows++;
+    if (!prepared.ok && prepared.suppressed) {
+      plan.suppressed++;
+      if (plan.suppressedSamples.length < SAMPLES) plan.suppressedSamples.push({ row: prepared.row, dst: prepared.dst });
+      return;
+    }
     if (!prepared.ok) {
       plan.invalid++;
       if (prepared.duplicateOf !== undefined) {
@@ -108,6 +123,14 @@ export class PlanBuilder {
     const kind = unitKind(message);
     plan.units[kind] = (plan.units[kind] ?? 0) + units;
     plan.totalUnits += units;
+    const each = units / message.destinations.length;
+    for (const country of message.countries) {
+      const key = country ?? UNPLACED;
+      let entry = plan.countries.get(key);
+      if (entry === undefined) plan.countries.set(key, (entry = { messages: 0, units: 0 }));
+      entry.messages++;
+      entry.units += each;
+    }
     if (body.message_expiry !== undefined && body.message_expiry < plan.minExpiry) plan.minExpiry = body.message_expiry;
   }
 
@@ -160,7 +183,8 @@ export function formatDuration(seconds: number): string {
 export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate: number; source: string }): string[] {
   const lines: string[] = [];
   lines.push(
-    `Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${plan.valid.toLocaleString('en-US')} valid, ${plan.invalid.toLocaleString('en-US')} invalid`,
+    `Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${plan.valid.toLocaleString('en-US')} valid, ${plan.invalid.toLocaleString('en-US')} invalid` +
+      (plan.suppressed > 0 ? `, ${plan.suppressed.toLocaleString('en-US')} suppressed` : ''),
   );
   if (plan.alreadySent > 0 || plan.toCheck > 0) {
     lines.push(
@@ -170,6 +194,7 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
   if (plan.requests > 0) {
     const kinds = Object.entries(plan.units).map(([kind, n]) => `${kind} ${n.toLocaleString('en-US')}`);
     lines.push(`  To send: ${plural(plan.messages, 'message')}, ${plural(plan.totalUnits, 'unit')} (${kinds.join(', ')})`);
+    lines.push(`  By country: ${describeCountries(plan.countries)}`);
     lines.push(`  About ${formatDuration(est.seconds)} at ${rate} requests/s`);
   } else {
     lines.push('  Nothing to send.');
@@ -182,6 +207,10 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
   if (plan.duplicateCheckStoppedAt !== undefined) {
     lines.push(`  Duplicates were checked among the first ${plan.duplicateCheckStoppedAt.toLocaleString('en-US')} distinct rows only (memory bound).`);
   }
+  if (plan.suppressed > 0) {
+    const shown = plan.suppressedSamples.map((x) => `row ${x.row} (${x.dst})`).join(', ');
+    lines.push(`  Suppressed (--suppress, not sent): ${shown}${plan.suppressed > plan.suppressedSamples.length ? ', …' : ''}`);
+  }
   const invalid = plan.invalid - plan.skipped;
   if (invalid > 0) {
     lines.push('  Invalid rows (not sent):');
@@ -192,6 +221,19 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
   return lines;
 }
 
+/** `US 1,200 messages · GB 350 · ??  2`: most messages first, eight countries at most. */
+export function describeCountries(countries: ReadonlyMap<string, { messages: number }>): string {
+  const sorted = [...countries].sort((a, b) => b[1].messages - a[1].messages || a[0].localeCompare(b[0]));
+  const shown = sorted
+    .slice(0, 8)
+    .map(
+      ([country, n], i) =>
+        `${country === UNPLACED ? 'unplaced' : country} ${n.messages.toLocaleString('en-US')}${i === 0 ? ` ${n.messages === 1 ? 'message' : 'messages'}` : ''}`,
+    );
+  const rest = sorted.slice(8).reduce((sum, [, n]) => sum + n.messages, 0);
+  return shown.join(' · ') + (rest > 0 ? ` · ${sorted.length - 8} other countries ${rest.toLocaleString('en-US')}` : '');
+}
+
 /** The plan as one JSON object (for `--json`, on stderr). */
 export function planJson(plan: Plan, est: Estimate): Record<string, unknown> {
   return {
@@ -199,12 +241,14 @@ export function planJson(plan: Plan, est: Estimate): Record<string, unknown> {
     rows: plan.rows,
     valid: plan.valid,
     invalid: plan.invalid,
+    suppressed: plan.suppressed,
     already_sent: plan.alreadySent,
     to_check: plan.toCheck,
     requests: plan.requests,
     messages: plan.messages,
     units: plan.units,
     total_units: plan.totalUnits,
+    countries: Object.fromEntries([...plan.countries].map(([country, n]) => [country, { messages: n.messages, units: n.units }])),
     duplicates: plan.duplicates,
     duplicate_rows: plan.duplicateSamples,
     skipped_duplicates: plan.skipped,

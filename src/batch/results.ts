@@ -8,7 +8,7 @@ import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, w
 import { stringify } from 'csv-stringify/sync';
 import type { OutStream } from '../io.js';
 
-type RowStatus = 'sent' | 'failed' | 'invalid' | 'unknown';
+type RowStatus = 'sent' | 'failed' | 'invalid' | 'unknown' | 'suppressed';
 
 export interface RowResult {
   row: number;

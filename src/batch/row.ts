@@ -16,7 +16,7 @@ import { parseJsonText } from '../core/whatsapp.js';
 import { bindTemplate, compileTemplate, type Template } from './template.js';
 import { DuplicateIndex } from './duplicates.js';
 
-type FieldKey = Exclude<keyof MessageOptions, 'type' | 'smartEncoding'>;
+type FieldKey = Exclude<keyof MessageOptions, 'type' | 'smartEncoding' | 'numbers'>;
 
 /** CSV column name (the API's JSON key) → message option. */
 const FIELD_OF_COLUMN: Record<string, FieldKey> = {
@@ -214,6 +214,8 @@ export type PreparedRow =
       dst: string;
       /** --skip-duplicates: the earlier row this one repeats. */
       duplicateOf?: number;
+      /** --suppress: every destination of the row is on a suppression list; reported `suppressed`, not invalid. */
+      suppressed?: boolean;
     };
 
 /** Renders one data row (`row` is 1-based) into a message, or the list of its problems. */
@@ -267,7 +269,10 @@ export function prepareRow(spec: RowSpec, row: number, cells: readonly string[])
   else if (spec.template !== undefined) options.text = fillTemplate(spec.template, spec.templateIndices, cells, 'text', problems);
 
   const built = buildMessage(options);
-  if (!built.ok) return { ok: false, row, problems: problems.concat(built.problems), dst };
+  if (!built.ok) {
+    if (built.suppressed) return { ok: false, row, problems: built.problems, dst: built.suppressed.map((s) => s.number).join('<'), suppressed: true };
+    return { ok: false, row, problems: problems.concat(built.problems), dst };
+  }
   if (problems.length > 0) return { ok: false, row, problems, dst };
   const first = spec.duplicates?.firstRowOf(built.message, row) ?? 0;
   if (first !== 0) return { ok: false, row, problems: [{ field: '', message: `duplicate of row ${first} (--skip-duplicates)` }], dst, duplicateOf: first };

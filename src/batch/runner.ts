@@ -81,7 +81,8 @@ export async function runDryRun(batch: BatchInput, out: Output, stop: StopSignal
 
 /** Built by hand: this runs a million times in the dry-run benchmark. */
 function dryRunJsonLine(p: PreparedRow): string {
-  if (!p.ok) return `{"row":${p.row},"status":"invalid","error":${JSON.stringify(describeProblems(p.problems))},"problems":${JSON.stringify(p.problems)}}\n`;
+  if (!p.ok)
+    return `{"row":${p.row},"status":"${p.suppressed ? 'suppressed' : 'invalid'}","error":${JSON.stringify(describeProblems(p.problems))},"problems":${JSON.stringify(p.problems)}}\n`;
   const count = p.message.count;
   const encoding = count ? `"${count.encoding}"` : 'null';
   return `{"row":${p.row},"status":"valid","encoding":${encoding},"segments":${count ? count.segments : 0},"body":${JSON.stringify(p.message.body)}}\n`;
@@ -89,7 +90,10 @@ function dryRunJsonLine(p: PreparedRow): string {
 
 function dryRunHumanLine(p: PreparedRow, out: Output): string {
   const c = out.out;
-  if (!p.ok) return `${c.red('✗')} row ${p.row}: ${describeProblems(p.problems)}\n`;
+  if (!p.ok)
+    return p.suppressed
+      ? `${c.dim('-')} row ${p.row}: suppressed: ${describeProblems(p.problems)}\n`
+      : `${c.red('✗')} row ${p.row}: ${describeProblems(p.problems)}\n`;
   const body = p.message.body;
   const text = body.text === undefined ? '' : ` · ${JSON.stringify(body.text.length > 60 ? `${body.text.slice(0, 60)}…` : body.text)}`;
   return `${c.green('✓')} row ${p.row} → ${body.dst} · ${describeUnits(p.message)}${text}\n`;

@@ -305,7 +305,8 @@ function notReached(p: PreparedRow, index: JournalIndex | undefined, resolutions
 
 /** A row whose result is known without sending: invalid, sent earlier, or resolved by lookup. */
 function settledResult(p: PreparedRow, index: JournalIndex | undefined, resolutions: Map<number, Resolution>): RowResult | undefined {
-  if (!p.ok) return { row: p.row, dst: p.dst, status: 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) };
+  if (!p.ok)
+    return { row: p.row, dst: p.dst, status: p.suppressed ? 'suppressed' : 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) };
   const base = baseResult(p.row, p.message);
   const resolution = resolutions.get(p.row);
   if (resolution?.kind === 'found') return { ...base, status: 'sent', message_uuid: resolution.uuids, attempts: 1 };

@@ -16,6 +16,7 @@ export function makeSandboxCommand(ctx: Context, run: (action: () => Promise<num
     .option('--delivery-delay <ms>', 'milliseconds between queued → sent → delivered (default 1000)', (v) =>
       v === '0' ? 0 : positiveNumber('--delivery-delay', { integer: true })(v),
     )
+    .option('--inbound-url <url>', "message URL of the sandbox's numbers: where injected inbound messages are sent (e.g. plivo-send listen's)")
     .option('--no-rate-limit', "don't emulate Plivo's limits (300 requests per 5 seconds; 20 message list requests a minute)")
     .option('--json', 'print the URL and credentials as JSON')
     .addHelpText('after', () => sandboxHelp())
@@ -30,5 +31,9 @@ ${rows.join('\n')}
 
 Use it from another shell:
   $ export PLIVO_API_URL=http://127.0.0.1:8765 PLIVO_AUTH_ID=<printed> PLIVO_AUTH_TOKEN=<printed>
-  $ plivo-send sms --src 14155550100 --dst 14155550101 --text "Hello" --wait`;
+  $ plivo-send sms --src 14155550100 --dst 14155550101 --text "Hello" --wait
+
+Inject an inbound message (someone writing to 14155550100), sent signed to the URL given, or to
+--inbound-url (try it with plivo-send listen):
+  $ curl -s -u "$PLIVO_AUTH_ID:$PLIVO_AUTH_TOKEN" "$PLIVO_API_URL/v1/Account/$PLIVO_AUTH_ID/Sandbox/Inbound/" -d from=14155550101 -d to=14155550100 -d text="Hi back" -d url=http://127.0.0.1:8766/inbound`;
 }

@@ -100,9 +100,25 @@ function searchDirectories(cwd: string, homedir: string, env: Record<string, str
     dir = dirname(dir);
     dirs.push({ dir, global: false });
   }
-  const xdg = env.XDG_CONFIG_HOME?.trim() || join(homedir, '.config');
-  dirs.push({ dir: join(xdg, 'plivo'), global: true });
+  dirs.push({ dir: userConfigDir(homedir, env), global: true });
   return dirs;
+}
+
+/** The user config directory: `$XDG_CONFIG_HOME/plivo`, by default `~/.config/plivo` (on every platform, like gh). */
+export function userConfigDir(homedir: string, env: Record<string, string | undefined>): string {
+  return join(env.XDG_CONFIG_HOME?.trim() || join(homedir, '.config'), 'plivo');
+}
+
+/**
+ * The user config file `config init` writes: the one the search would read from the user config
+ * directory when there is one (`config`, `config.yaml`…), else `config.json` there.
+ */
+export async function userConfigFile(homedir: string, env: Record<string, string | undefined>): Promise<string> {
+  const dir = userConfigDir(homedir, env);
+  for (const place of GLOBAL_PLACES) {
+    if (await exists(join(dir, place))) return join(dir, place);
+  }
+  return join(dir, 'config.json');
 }
 
 async function search(cwd: string, homedir: string, env: Record<string, string | undefined>): Promise<Found> {

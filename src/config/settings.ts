@@ -33,6 +33,11 @@ const text = () =>
 const settingsShape = {
   authId: text(),
   authToken: text(),
+  /**
+   * A command (no shell) whose first line of output is the auth token, run only when a command
+   * needs credentials: a string split at spaces (quotes group words), or the program and its arguments.
+   */
+  authTokenCommand: z.union([text(), z.array(text()).min(1, 'must name a program')]),
   apiUrl: text(),
   src: text(),
   powerpackUuid: text(),
@@ -62,16 +67,20 @@ const settingsShape = {
 };
 
 const layerSchema = z.strictObject(settingsShape).partial();
+/** Every key a config layer may hold, in the order .plivorc.example shows them. */
+export const SETTING_KEYS = Object.keys(settingsShape) as Array<keyof typeof settingsShape>;
 const configFileSchema = layerSchema.extend({ profiles: z.record(z.string(), layerSchema).optional() });
 
 type SettingsLayer = z.infer<typeof layerSchema>;
 export type ConfigFile = z.infer<typeof configFileSchema>;
-type SettingKey = keyof SettingsLayer;
+export type SettingKey = keyof SettingsLayer;
 export type Source = 'default' | 'config' | 'profile' | 'env' | 'flag';
 
 export interface Settings extends SettingsLayer {
   apiUrl: string;
   profile: string | undefined;
+  /** The config file the settings of sources `config` and `profile` come from. */
+  file: string | undefined;
   /** Where each value came from, for `--debug` and error hints. */
   sources: Partial<Record<SettingKey, Source>>;
   /** Lines for stderr: settings that were ignored, and why. */
@@ -82,20 +91,34 @@ export interface Settings extends SettingsLayer {
 export function parseConfigFile(raw: unknown, filepath: string): ConfigFile {
   if (raw === null || raw === undefined) return {};
   const parsed = configFileSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const lines = problemsFromZod(parsed.error.issues).map((p: Problem) => `  ${p.field}: ${p.message}`);
+  const problems = parsed.success ? tokenChoiceProblems(parsed.data) : problemsFromZod(parsed.error.issues);
+  if (parsed.success && problems.length === 0) return parsed.data;
+  const lines = problems.map((p: Problem) => `  ${p.field}: ${p.message}`);
   throw new ConfigError(`${filepath} has settings plivo-send cannot use:\n${lines.join('\n')}`, 'See .plivorc.example for every key.');
+}
+
+/** authToken and authTokenCommand are one choice: a layer of the file holds one of them at most. */
+function tokenChoiceProblems(file: ConfigFile): Problem[] {
+  const layers: Array<[string, SettingsLayer]> = [
+    ['', file],
+    ...Object.entries(file.profiles ?? {}).map(([name, p]): [string, SettingsLayer] => [`profiles.${name}.`, p]),
+  ];
+  return layers
+    .filter(([, layer]) => layer.authToken !== undefined && layer.authTokenCommand !== undefined)
+    .map(([prefix]) => ({ field: `${prefix}authTokenCommand`, message: 'is set together with authToken; keep one of the two' }));
 }
 
 export interface SettingsInput {
   file: ConfigFile;
+  /** Where `file` was read from, for `config show` and error messages. */
+  filepath?: string | undefined;
   env: Record<string, string | undefined>;
   flags: SettingsLayer;
   /** The value of an explicit --profile flag. */
   profileFlag?: string | undefined;
 }
 
-export function resolveSettings({ file, env, flags, profileFlag }: SettingsInput): Settings {
+export function resolveSettings({ file, filepath, env, flags, profileFlag }: SettingsInput): Settings {
   const { profiles = {}, ...top } = file;
   const profileName = nonEmpty(profileFlag) ?? nonEmpty(env.PLIVO_PROFILE);
   let profile: SettingsLayer = {};
@@ -132,10 +155,15 @@ export function resolveSettings({ file, env, flags, profileFlag }: SettingsInput
       sources[key as SettingKey] = source;
     }
   }
-  // src and powerpack_uuid are one choice: the layer that names either one decides.
-  if (merged.src !== undefined && merged.powerpackUuid !== undefined && sources.src !== sources.powerpackUuid) {
-    const rank = (s: Source | undefined) => layers.findIndex(([name]) => name === s);
-    const loser = rank(sources.src) > rank(sources.powerpackUuid) ? 'powerpackUuid' : 'src';
+  // src and powerpack_uuid are one choice, and so are authToken and authTokenCommand: the
+  // highest layer that names either one decides.
+  const rank = (s: Source | undefined) => layers.findIndex(([name]) => name === s);
+  for (const [a, b] of [
+    ['src', 'powerpackUuid'],
+    ['authToken', 'authTokenCommand'],
+  ] as const) {
+    if (merged[a] === undefined || merged[b] === undefined || sources[a] === sources[b]) continue;
+    const loser = rank(sources[a]) > rank(sources[b]) ? b : a;
     delete merged[loser];
     delete sources[loser];
   }
@@ -143,7 +171,7 @@ export function resolveSettings({ file, env, flags, profileFlag }: SettingsInput
   const distrusted = distrustedApiUrl(sources);
   if (distrusted !== undefined) {
     const fallback = envLayer.apiUrl !== undefined ? 'env' : 'default';
-    const outside = [sources.authId, sources.authToken].find((source) => source !== undefined && !FILE_SOURCES.has(source));
+    const outside = [sources.authId, sources.authToken ?? sources.authTokenCommand].find((source) => source !== undefined && !FILE_SOURCES.has(source));
     const reason = outside === undefined ? 'the file does not hold authId and authToken' : `the credentials come from ${describeSource(outside)}`;
     warnings.push(
       `Ignoring apiUrl '${String(merged.apiUrl)}' from the ${distrusted === 'profile' ? `profile '${profileName}' of the ` : ''}config file: a config file may point the API elsewhere only with its own credentials, and ${reason}. Using ${fallback === 'env' ? 'PLIVO_API_URL' : DEFAULT_API_URL}.`,
@@ -151,7 +179,7 @@ export function resolveSettings({ file, env, flags, profileFlag }: SettingsInput
     merged.apiUrl = fallback === 'env' ? envLayer.apiUrl : DEFAULT_API_URL;
     sources.apiUrl = fallback;
   }
-  const settings = { ...(merged as SettingsLayer), profile: profileName, sources, warnings } as Settings;
+  const settings = { ...(merged as SettingsLayer), profile: profileName, file: filepath, sources, warnings } as Settings;
   settings.apiUrl = normalizeApiUrl(settings.apiUrl, sources.apiUrl ?? 'default');
   return settings;
 }
@@ -165,7 +193,7 @@ const FILE_SOURCES: ReadonlySet<Source | undefined> = new Set(['config', 'profil
  */
 function distrustedApiUrl(sources: Settings['sources']): Source | undefined {
   if (!FILE_SOURCES.has(sources.apiUrl)) return undefined;
-  return FILE_SOURCES.has(sources.authId) && FILE_SOURCES.has(sources.authToken) ? undefined : sources.apiUrl;
+  return FILE_SOURCES.has(sources.authId) && FILE_SOURCES.has(sources.authToken ?? sources.authTokenCommand) ? undefined : sources.apiUrl;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -197,6 +225,16 @@ export function normalizeApiUrl(raw: string, source: Source): string {
 
 const AUTH_ID = /^(MA|SA)[A-Z0-9]{18}$/;
 
+/** Why `authId` is not a Plivo Auth ID (never echoing it in full), or undefined when it is one. */
+export function authIdProblem(authId: string, from: string): string | undefined {
+  if (AUTH_ID.test(authId)) return undefined;
+  // Not echoed in full: a token pasted in the wrong place must not be printed.
+  const shown = authId.length > 4 ? `${authId.slice(0, 2)}… (${authId.length} characters)` : `'${authId}'`;
+  return `The Auth ID ${shown} from ${from} does not look like a Plivo Auth ID.`;
+}
+
+export const AUTH_ID_HINT = 'A Plivo Auth ID is MA or SA followed by 18 capital letters and digits; copy it from the Plivo console.';
+
 export interface Credentials {
   authId: string;
   authToken: string;
@@ -209,22 +247,36 @@ export function requireCredentials(settings: Settings): Credentials {
   if (missing.length > 0) {
     throw new ConfigError(
       `No Plivo credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
-      'Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or add authId and authToken to .plivorc (see .plivorc.example). To try without an account, add --sandbox.',
+      'Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, run plivo-send config init, or add authId and authToken (or authTokenCommand) to .plivorc (see .plivorc.example). To try without an account, add --sandbox.',
       ExitCode.auth,
     );
   }
   const authId = settings.authId!;
-  if (!AUTH_ID.test(authId)) {
-    // Not echoed in full: a token pasted in the wrong place must not be printed.
-    const shown = authId.length > 4 ? `${authId.slice(0, 2)}… (${authId.length} characters)` : `'${authId}'`;
-    throw new ConfigError(
-      `The Auth ID ${shown} from ${describeSource(settings.sources.authId)} does not look like a Plivo Auth ID.`,
-      'A Plivo Auth ID is MA or SA followed by 18 capital letters and digits; copy it from the Plivo console.',
-      ExitCode.auth,
-    );
-  }
+  const problem = authIdProblem(authId, describeSource(settings.sources.authId));
+  if (problem !== undefined) throw new ConfigError(problem, AUTH_ID_HINT, ExitCode.auth);
   return { authId, authToken: settings.authToken!, apiUrl: settings.apiUrl };
 }
+
+/** Where a setting came from, as a person reads it: `flag`, `PLIVO_AUTH_ID`, `profile 'eu' in ~/.config/plivo/config.json`. */
+export function describeOrigin(settings: Pick<Settings, 'sources' | 'profile' | 'file'>, key: SettingKey): string {
+  const source = settings.sources[key];
+  switch (source) {
+    case 'config':
+      return settings.file ?? 'the config file';
+    case 'profile':
+      return `profile '${settings.profile ?? ''}' in ${settings.file ?? 'the config file'}`;
+    case 'env':
+      return ENV_NAMES[key] ?? 'the environment';
+    case 'flag':
+      return 'flag';
+    case 'default':
+      return 'default';
+    default:
+      return 'not set';
+  }
+}
+
+const ENV_NAMES: Partial<Record<SettingKey, string>> = { authId: 'PLIVO_AUTH_ID', authToken: 'PLIVO_AUTH_TOKEN', apiUrl: 'PLIVO_API_URL' };
 
 function describeSource(source: Source | undefined): string {
   switch (source) {

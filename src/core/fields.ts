@@ -3,6 +3,8 @@
  * that command definitions can use them without loading the validation core at start-up.
  */
 export const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
+/** `message_state` values of Plivo's message records (`read`: WhatsApp; `received`: inbound). */
+export const MESSAGE_STATES = ['queued', 'sent', 'delivered', 'undelivered', 'failed', 'read', 'received'] as const;
 export const LOG_VALUES = ['true', 'false', 'number_only', 'content_only'] as const;
 export const CALLBACK_METHODS = ['GET', 'POST'] as const;
 export const DLT_CATEGORIES = ['transactional', 'promotional', 'service_implicit', 'service_explicit'] as const;

@@ -47,13 +47,18 @@ export type MessageBody = z.infer<typeof messageBodySchema>;
 export interface BuiltMessage {
   body: MessageBody;
   destinations: string[];
+  /** The country of each destination (ISO 3166-1 alpha-2; undefined when the metadata cannot place it). */
+  countries: Array<string | undefined>;
   /** Segment count of `body.text` (SMS billing units; informative for mms/whatsapp). */
   count: SegmentCount | undefined;
   /** Look-alike characters replaced by `--smart-encoding`. */
   replaced: Array<{ from: string; to: string }>;
 }
 
-export type BuildResult = { ok: true; message: BuiltMessage } | { ok: false; problems: Problem[] };
+export type BuildResult =
+  | { ok: true; message: BuiltMessage }
+  /** `suppressed`: every destination is on a --suppress list (the only problem): never sent, not an error of the input. */
+  | { ok: false; problems: Problem[]; suppressed?: Array<{ number: string; list: string }> };
 
 /**
  * Each part checks and fills its own fields; the schema then checks the assembled body's shapes
@@ -61,7 +66,7 @@ export type BuildResult = { ok: true; message: BuiltMessage } | { ok: false; pro
  */
 export function buildMessage(options: MessageOptions): BuildResult {
   const sender = checkSender(options);
-  const destinations = checkDestinations(options.dst, sender.fields.src);
+  const destinations = checkDestinations(options.dst, sender.fields.src, options.numbers);
   const text = prepareText(options);
   const content = checkContent(options, text);
   const delivery = checkDelivery(options);
@@ -81,8 +86,15 @@ export function buildMessage(options: MessageOptions): BuildResult {
       problems.push({ field, message: describeIssue(field, issue, draft.log as string | undefined) });
     }
   }
+  if (destinations.suppressed.length > 0 && destinations.problems.length === 0 && destinations.destinations.length === 0) {
+    const shown = destinations.suppressed.map((s) => `${s.number} is on the suppression list ${s.list}`).join('; ');
+    return { ok: false, problems: [{ field: 'dst', message: `${shown}: not sent` }], suppressed: destinations.suppressed };
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems: dedupeProblems(problems) };
-  return { ok: true, message: { body: parsed.data, destinations: destinations.destinations, count: text.count, replaced: text.replaced } };
+  return {
+    ok: true,
+    message: { body: parsed.data, destinations: destinations.destinations, countries: destinations.countries, count: text.count, replaced: text.replaced },
+  };
 }
 
 function describeIssue(field: string, issue: z.core.$ZodIssue, log: string | undefined): string {

@@ -1,7 +1,5 @@
 /**
- * Phone numbers and sender IDs. Destinations are sanitised the way Plivo does before it validates
- * them (its Message API reference: `/ - . + ( )` and whitespace are stripped from `dst`). A sender
- * is never rewritten: a numeric one may be written like a phone number, but an alphanumeric sender
+ * Sender IDs (destinations are read by phone.ts). A sender is never rewritten: a numeric one may be written like a phone number, but an alphanumeric sender
  * ID is sent exactly as given, or refused (Plivo would strip `My-Shop` to `MyShop` unasked).
  */
 
@@ -17,36 +15,6 @@ const MAX_ALPHANUMERIC_SENDER = 11;
 
 function sanitizeNumber(raw: string): string {
   return raw.replace(DST_STRIP, '');
-}
-
-/**
- * Why `number` (already sanitised) cannot be a destination, or undefined when it can.
- * Only what is certainly wrong is rejected: Plivo has the final word on numbering plans.
- */
-export function checkPhoneNumber(number: string): string | undefined {
-  if (number === '') return 'is empty';
-  if (!DIGITS.test(number)) return `'${number}' is not a phone number: use digits only, starting with the country code (e.g. 14155550100)`;
-  if (number.startsWith('0')) return `'${number}' starts with 0: write it with the country code instead of a trunk prefix (e.g. 447700900123)`;
-  if (number.length > MAX_NUMBER_LENGTH) return `'${number}' has ${number.length} digits; at most ${MAX_NUMBER_LENGTH} are allowed`;
-  if (number.length < 7) return `'${number}' is too short for a phone number with its country code`;
-  // North American numbers are always 1 + 10 digits: catches a missing or doubled country code.
-  if (number.startsWith('1') && number.length !== 11)
-    return `'${number}' looks like a North American number but has ${number.length} digits; it needs 1 followed by 10 digits`;
-  return undefined;
-}
-
-/**
- * Splits `<`-joined destination lists (one or several strings), sanitises each number and
- * drops repeats, keeping the first occurrence's order.
- */
-export function parseDestinations(values: readonly string[]): string[] {
-  const seen = new Set<string>();
-  for (const value of values) {
-    for (const part of value.split('<')) {
-      seen.add(sanitizeNumber(part));
-    }
-  }
-  return [...seen];
 }
 
 export type SenderResult = { ok: true; sender: string } | { ok: false; problem: string };

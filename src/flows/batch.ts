@@ -18,7 +18,7 @@ import { plural } from '../core/format.js';
 import { AuthError, CliError, describeSystemError, ExitCode, RateLimitError, RefusedError, signalExitCode, UsageError, ValidationError } from '../errors.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
 import { PLIVO_MAX_RATE } from '../core/fields.js';
-import { requireCredentials, type Credentials, type Settings } from '../config/settings.js';
+import type { Credentials, Settings } from '../config/settings.js';
 import type { PlivoClient } from '../transport/client.js';
 import { CsvInput } from '../batch/input.js';
 import { compileTemplate, type Template } from '../batch/template.js';
@@ -30,8 +30,10 @@ import { LineWriter, ResultsFile, resultObject, type ResultsFileOptions, type Ro
 import { Limiter, RateWindow, Semaphore, StopSignal, systemClock } from '../batch/limiter.js';
 import { startProgress, type Progress } from '../batch/progress.js';
 import { resumeCommand } from './resume.js';
+import { checkCost, loadNumberSettings, maxCostOf } from './money.js';
 import { lockJournal, lockPathOf, type JournalLock } from '../batch/lock.js';
 import { fileIdentity, sameFile } from '../batch/file-identity.js';
+import { resolveCredentials } from '../config/credentials.js';
 
 const DEFAULT_RATE = 60;
 const DEFAULT_CONCURRENCY = 10;
@@ -71,7 +73,9 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
       `--rate ${rate} is above Plivo's limit of ${PLIVO_MAX_RATE} requests per second (300 per 5 s): expect 429 answers, which slow the batch down again.`,
     );
   }
-  const defaults = messageOptions(type, settings, flags, undefined, content);
+  const maxCost = maxCostOf(flags, settings);
+  const numbers = await loadNumberSettings(ctx, settings);
+  const defaults = messageOptions(type, settings, flags, undefined, content, numbers.rules);
   const input = new CsvInput(csv, ctx.io);
   const batch: BatchInput = {
     type,
@@ -109,12 +113,20 @@ export async function runBatch(ctx: Context, type: MessageType, flags: SendFlags
     interruptCode: () => signalExitCode(signal ?? 'SIGINT'),
     onInterrupt: (f) => (onFirstInterrupt = f),
     settleMs: (settings.settle ?? Math.min(settings.timeout ?? 30, 30)) * 1000,
+    maxCost,
+    suppressing: numbers.suppressed,
   };
   try {
-    if (flags.dryRun) return await dryRun(run);
+    if (flags.dryRun) return await dryRun(run, settings);
     const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
     try {
-      return await send(run, sandbox ? sandbox.credentials : requireCredentials(settings), sandbox !== undefined, settings, templateText);
+      return await send(
+        run,
+        sandbox ? sandbox.credentials : await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }),
+        sandbox !== undefined,
+        settings,
+        templateText,
+      );
     } finally {
       await sandbox?.close();
     }
@@ -140,9 +152,13 @@ interface BatchRun {
   onInterrupt: (f: (signal: InterruptSignal) => void) => void;
   /** How long after its attempt an unknown row's message may take to show in Plivo's list. */
   settleMs: number;
+  /** --max-cost in micro-units of the account currency. */
+  maxCost: number | undefined;
+  /** The --suppress files, described for the plan. */
+  suppressing: string | undefined;
 }
 
-async function dryRun(run: BatchRun): Promise<number> {
+async function dryRun(run: BatchRun, settings: Settings): Promise<number> {
   const { out, flags } = run;
   const ignored = [flags.journal && '--journal', flags.resume && '--resume', flags.results && '--results'].filter(Boolean);
   if (ignored.length > 0) out.warn(`${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored with --dry-run: nothing is sent or recorded.`);
@@ -152,6 +168,7 @@ async function dryRun(run: BatchRun): Promise<number> {
     out.note('Interrupted: the dry run stopped before the end of the CSV.');
     return run.interruptCode();
   }
+  await dryRunCost(run, settings, plan);
   if (!out.json) out.note(out.err.dim('Dry run: nothing was sent.'));
   return plan.invalid === 0 ? ExitCode.ok : ExitCode.batchIncomplete;
 }
@@ -164,7 +181,30 @@ function printPlan(run: BatchRun, plan: Plan): void {
     return;
   }
   for (const line of describePlan(plan, est, { rate: run.rate, source: run.batch.input.name })) out.note(line);
+  if (run.suppressing) out.note(`  Suppression lists: ${run.suppressing}`);
   if (est.expiryWarning) out.warn(est.expiryWarning);
+}
+
+/**
+ * A dry run needs no credentials; with them it also prices the batch (a GET per country, cached
+ * for a day), and a --max-cost it would exceed ends it with exit 5 as the real run would.
+ */
+async function dryRunCost(run: BatchRun, settings: Settings, plan: Plan): Promise<void> {
+  const { ctx, out, flags } = run;
+  if (plan.requests === 0) return;
+  if (!settings.authId || !settings.authToken) {
+    if (!out.json)
+      out.note(
+        `Cost: not estimated: no credentials (the dry run needs none; with PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN it also prices the batch)${run.maxCost !== undefined ? '; --max-cost was not checked' : ''}.`,
+      );
+    return;
+  }
+  const client = await createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }), settings, out, flags.debug === true);
+  try {
+    await checkCost(ctx, out, client, run.type, plan.countries, run.maxCost);
+  } finally {
+    client.close();
+  }
 }
 
 /** Everything besides the CSV that shapes a request body: what a resume must repeat exactly. */
@@ -247,8 +287,11 @@ async function sendLocked(
     }
     const plan = pass.plan;
     printPlan(run, plan);
+    client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
     if (plan.requests > 0) {
-      if (!(await confirm(run, plan))) {
+      const costClient = client;
+      const price = async (): Promise<void> => void (await checkCost(ctx, out, costClient, run.type, plan.countries, run.maxCost));
+      if (!(await confirm(run, plan, price))) {
         out.note('Interrupted before sending: nothing was sent.');
         return run.interruptCode();
       }
@@ -277,7 +320,6 @@ async function sendLocked(
         },
       });
     }
-    client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
     const stdout = out.json ? new LineWriter(ctx.io.stdout) : undefined;
     const summary = new Summary();
     const emit = (r: RowResult): void => {
@@ -372,7 +414,7 @@ function endOfBatch(run: BatchRun, result: SendPassResult, summary: Summary, pla
     return ExitCode.batchIncomplete;
   }
   if (resumable && (summary.unknown > 0 || summary.failed > 0) && !resultsFailed) printLines(out, resumeHint(run, resumable));
-  return summary.sent === plan.rows && !resultsFailed ? ExitCode.ok : ExitCode.batchIncomplete;
+  return summary.sent + summary.suppressed === plan.rows && !resultsFailed ? ExitCode.ok : ExitCode.batchIncomplete;
 }
 
 /** Every file the run reads or writes besides `--results`, with what to call it. */
@@ -537,9 +579,16 @@ async function exists(path: string): Promise<boolean> {
 /**
  * On a terminal, asks; without one, `--yes` is required (exit 5). False when Ctrl-C came first.
  */
-async function confirm(run: BatchRun, plan: Plan): Promise<boolean> {
+/**
+ * `--yes`, or a yes on the terminal. `price` shows the cost (and applies --max-cost) just before
+ * the question; a run that cannot ask is refused first, without asking Plivo for prices.
+ */
+async function confirm(run: BatchRun, plan: Plan, price: () => Promise<void>): Promise<boolean> {
   const { ctx, flags, out } = run;
-  if (flags.yes) return true;
+  if (flags.yes) {
+    await price();
+    return true;
+  }
   const what = `${plural(plan.messages, 'message')} (${plural(plan.totalUnits, 'unit')})`;
   const terminal = await openTerminal(ctx.io);
   if (!terminal) {
@@ -547,6 +596,12 @@ async function confirm(run: BatchRun, plan: Plan): Promise<boolean> {
       `Sending ${what} needs confirmation, and there is no terminal to ask on. Nothing was sent.`,
       'Add --yes to send without asking (check the rows first with --dry-run).',
     );
+  }
+  try {
+    await price();
+  } catch (error) {
+    terminal.close();
+    throw error;
   }
   let answer: string | undefined;
   try {
@@ -592,6 +647,8 @@ class Summary {
   failed = 0;
   invalid = 0;
   unknown = 0;
+  /** Rows whose numbers are on a --suppress list: never sent, and not a failure. */
+  suppressed = 0;
   /** Rows a Ctrl-C came before (reported `failed`, "not sent"). */
   notReached = 0;
   units = 0;
@@ -605,7 +662,7 @@ class Summary {
     }
     this[r.status]++;
     if (r.status === 'sent') this.units += r.units ?? 0;
-    else if (this.notSent.length < 10) this.notSent.push(r);
+    else if (r.status !== 'suppressed' && this.notSent.length < 10) this.notSent.push(r);
   }
 }
 
@@ -616,21 +673,31 @@ function printSummary(run: BatchRun, s: Summary, plan: Plan): void {
   if (out.json) {
     out.note(
       JSON.stringify({
-        summary: { rows: plan.rows, sent: s.sent, failed: s.failed, invalid: s.invalid, unknown: s.unknown, units: s.units, not_reached: notReached },
+        summary: {
+          rows: plan.rows,
+          sent: s.sent,
+          failed: s.failed,
+          invalid: s.invalid,
+          unknown: s.unknown,
+          suppressed: s.suppressed,
+          units: s.units,
+          not_reached: notReached,
+        },
       }),
     );
     return;
   }
   const c = out.out;
-  const mark = s.sent === plan.rows ? c.green('✓') : c.yellow('!');
-  out.line(`${mark} Sent ${s.sent.toLocaleString('en-US')} of ${plural(plan.rows, 'row')} · ${plural(s.units, 'unit')}`);
-  if (s.sent < plan.rows) {
+  const mark = s.sent + s.suppressed === plan.rows ? c.green('✓') : c.yellow('!');
+  out.line(`${mark} Sent ${s.sent.toLocaleString('en-US')} of ${plural(plan.rows, 'row')} · ${plural(s.units, 'unit')} sent`);
+  if (s.suppressed > 0) out.line(`  ${plural(s.suppressed, 'row')} suppressed (--suppress): not sent, as asked`);
+  if (s.sent + s.suppressed < plan.rows) {
     out.line(
       `  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`,
     );
   }
   for (const r of s.notSent) out.line(`  row ${r.row} ${r.status}: ${r.error ?? ''}`);
-  const more = s.rows - s.sent - s.notReached - s.notSent.length;
+  const more = s.rows - s.sent - s.suppressed - s.notReached - s.notSent.length;
   if (more > 0) out.line(`  … and ${more.toLocaleString('en-US')} more not sent${flags.results ? '' : ' (add --results <file> to list every row)'}`);
   if (flags.results) out.line(`  Results: ${flags.results}`);
   if (s.unknown > 0) {

@@ -2,12 +2,14 @@
 import type { Context } from '../context.js';
 import { Output } from '../output.js';
 import { ExitCode, UsageError } from '../errors.js';
+import { isHttpUrl } from '../core/url.js';
 
 export interface SandboxFlags {
   port?: number;
   authId?: string;
   authToken?: string;
   deliveryDelay?: number;
+  inboundUrl?: string;
   rateLimit?: boolean;
   json?: boolean;
 }
@@ -16,11 +18,18 @@ export async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<num
   const out = new Output(ctx.io, flags.json === true);
   const { startSandbox, PortInUseError } = await import('../sandbox/server.js');
   const port = flags.port ?? 8765;
+  if (flags.inboundUrl !== undefined && !isHttpUrl(flags.inboundUrl)) {
+    throw new UsageError(
+      `--inbound-url must be an absolute http(s) URL (got '${flags.inboundUrl}').`,
+      'For plivo-send listen on this machine: --inbound-url http://127.0.0.1:8766/',
+    );
+  }
   const sandbox = await startSandbox({
     port,
     authId: flags.authId,
     authToken: flags.authToken,
     deliveryDelayMs: flags.deliveryDelay,
+    inboundUrl: flags.inboundUrl,
     rateLimit: flags.rateLimit === false ? false : undefined,
     log: out.json ? undefined : (line) => out.note(out.err.dim(line)),
   }).catch((error: unknown) => {
@@ -41,6 +50,8 @@ export async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<num
     out.line(`  export PLIVO_AUTH_ID=${sandbox.authId}`);
     out.line(`  export PLIVO_AUTH_TOKEN=${sandbox.authToken}`);
     out.line('');
+    out.line(c.dim(`Inbound messages: POST ${sandbox.url}/v1/Account/${sandbox.authId}/Sandbox/Inbound/ with from, to, text`));
+    out.line(c.dim(`  and url (${flags.inboundUrl === undefined ? 'where to send it; or start with --inbound-url' : `default ${flags.inboundUrl}`}).`));
     out.line(c.dim('Press Ctrl-C to stop.'));
   }
   await new Promise<void>((resolve) => {

@@ -10,12 +10,15 @@ import { ExitCode, InterruptedError, UsageError, ValidationError } from '../erro
 import type { InterruptSignal } from '../io.js';
 import { buildMessage, type BuiltMessage, type MessageType } from '../core/message.js';
 import { describeUnits, plural } from '../core/format.js';
-import { requireCredentials, type Credentials } from '../config/settings.js';
+import type { Credentials } from '../config/settings.js';
 import { buildSendRequest } from '../core/request.js';
 import type { PlivoResponse } from '../transport/client.js';
 import { sendChecked } from '../transport/recover.js';
 import { createClient, loadSettings, messageOptions, startLocalSandbox, type ContentOptions } from './session.js';
 import { waitForFinalStates } from './wait.js';
+import { checkCost, loadNumberSettings, maxCostOf } from './money.js';
+import type { CountryUsage } from '../core/cost.js';
+import { resolveCredentials } from '../config/credentials.js';
 
 export async function runSend(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions): Promise<number> {
   const conflict = flagConflict(flags);
@@ -27,7 +30,9 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
   }
   const text = await readTextOption(flags.text, ctx.io);
   const settings = await loadSettings(ctx, flags, out);
-  const built = buildMessage(messageOptions(type, settings, flags, text, content));
+  const maxCost = maxCostOf(flags, settings);
+  const numbers = await loadNumberSettings(ctx, settings);
+  const built = buildMessage(messageOptions(type, settings, flags, text, content, numbers.rules));
   if (!built.ok) throw new ValidationError(built.problems);
   const message = built.message;
   if (message.replaced.length > 0 && !out.json) {
@@ -41,9 +46,10 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
 
   const sandbox = flags.sandbox ? await startLocalSandbox(out) : undefined;
   try {
-    const credentials: Credentials = sandbox ? sandbox.credentials : requireCredentials(settings);
+    const credentials: Credentials = sandbox ? sandbox.credentials : await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd });
     const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
     try {
+      if (maxCost !== undefined) await checkCost(ctx, out, client, type, usageOf(message), maxCost);
       const to = message.destinations.join(', ');
       const { response, recovered } = await stopOnSignal(
         ctx,
@@ -85,6 +91,20 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
   } finally {
     await sandbox?.close();
   }
+}
+
+/** Units and messages by destination country, for the cost estimate. */
+function usageOf(message: BuiltMessage): Map<string, CountryUsage> {
+  const usage = new Map<string, CountryUsage>();
+  const each = message.body.type === 'sms' ? (message.count?.segments ?? 0) : 1;
+  for (const country of message.countries) {
+    const key = country ?? '??';
+    const entry = usage.get(key) ?? { units: 0, messages: 0 };
+    entry.units += each;
+    entry.messages++;
+    usage.set(key, entry);
+  }
+  return usage;
 }
 
 /**

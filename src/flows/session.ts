@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import type { SendFlags } from './flags.js';
 import type { Output } from '../output.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
+import type { NumberRules } from '../core/phone.js';
 import { resolveSettings, type Credentials, type Settings } from '../config/settings.js';
 import type { PlivoClient } from '../transport/client.js';
 
@@ -18,6 +19,7 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
   for (const warning of loaded.warnings) out.warn(warning);
   const settings = resolveSettings({
     file: loaded.config,
+    filepath: loaded.filepath,
     env: ctx.io.env,
     profileFlag: flags.profile,
     flags: {
@@ -36,6 +38,10 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
       concurrency: flags.concurrency,
       rate: flags.rate,
       settle: flags.settle,
+      country: flags.country,
+      suppress: flags.suppress,
+      // --no-number-check only: commander's default (true) must not beat a config file's false.
+      numberCheck: flags.numberCheck === false ? false : undefined,
     },
   });
   for (const warning of settings.warnings) out.warn(warning);
@@ -43,7 +49,14 @@ export async function loadSettings(ctx: Context, flags: SendFlags, out: Output):
 }
 
 /** Message options from settings (flags already merged in), plus per-command content. */
-export function messageOptions(type: MessageType, settings: Settings, flags: SendFlags, text: string | undefined, content: ContentOptions): MessageOptions {
+export function messageOptions(
+  type: MessageType,
+  settings: Settings,
+  flags: SendFlags,
+  text: string | undefined,
+  content: ContentOptions,
+  numbers?: NumberRules,
+): MessageOptions {
   // India DLT registration and GSM-7 look-alikes are SMS matters: a config file's values for them
   // do not reach WhatsApp messages (the flags are refused for whatsapp, see flows/whatsapp.ts).
   const smsOnly =
@@ -60,6 +73,7 @@ export function messageOptions(type: MessageType, settings: Settings, flags: Sen
     src: settings.src,
     powerpackUuid: settings.powerpackUuid,
     dst: flags.dst,
+    numbers,
     text,
     url: settings.url,
     method: settings.method,

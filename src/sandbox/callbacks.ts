@@ -36,6 +36,11 @@ export function callbackRequestUrl(url: string, method: 'GET' | 'POST', params: 
   return target;
 }
 
+/** `callback delivered #3`, or `inbound message` for an inbound webhook (no Status). */
+function describeJob(job: CallbackJob): string {
+  return job.params.Status === undefined ? 'inbound message' : `callback ${job.params.Status} #${job.params.Sequence ?? ''}`;
+}
+
 export class CallbackDispatcher {
   private readonly requests = new Set<http.ClientRequest>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -59,7 +64,7 @@ export class CallbackDispatcher {
 
   private attempt(job: CallbackJob, attempt: number): void {
     if (this.closed) return;
-    const label = `callback ${job.params.Status ?? ''} #${job.params.Sequence ?? ''} ${job.method} ${job.url}`;
+    const label = `${describeJob(job)} ${job.method} ${job.url}`;
     this.post(job)
       .then((status) => {
         const ok = status >= 200 && status < 300;
@@ -77,7 +82,7 @@ export class CallbackDispatcher {
     const delay = this.options.retryDelaysMs[attempt - 1];
     if (this.closed) return;
     if (delay === undefined) {
-      this.options.log?.(`callback ${job.params.Status ?? ''} #${job.params.Sequence ?? ''} to ${job.url}: gave up after ${attempt} attempts`);
+      this.options.log?.(`${describeJob(job)} to ${job.url}: gave up after ${attempt} attempts`);
       return;
     }
     const timer = setTimeout(() => {

@@ -9,26 +9,12 @@ import type { CallbackDispatcher } from './callbacks.js';
 import type { CallbackParams } from './signature.js';
 import { formatRecordTime, formatTime, type MessageRecord, type MessageState, type MessageStore } from './store.js';
 import { findTestNumber, type TestNumber } from './test-numbers.js';
+import { sandboxRate } from './pricing.js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { AcceptedMessage, MessageType } from './validate.js';
 
-/** Price per unit, in 1/100000 of a dollar (records show rates with five decimals). */
-const RATES: Record<MessageType, number> = { sms: 500, mms: 2000, whatsapp: 500 };
 /** The number a powerpack "picks" from its pool. */
 export const POWERPACK_NUMBER = '14155550123';
-const COUNTRY_PREFIXES: Array<[string, string]> = [
-  ['1', 'US'],
-  ['44', 'GB'],
-  ['49', 'DE'],
-  ['33', 'FR'],
-  ['34', 'ES'],
-  ['39', 'IT'],
-  ['31', 'NL'],
-  ['61', 'AU'],
-  ['65', 'SG'],
-  ['91', 'IN'],
-  ['55', 'BR'],
-  ['52', 'MX'],
-];
 
 interface Tracking {
   uuid: string;
@@ -45,6 +31,18 @@ interface Tracking {
   sentAt: number | undefined;
   reportAt: number | undefined;
   whatsapp: { id: string; origin: string; expiresAt: number } | undefined;
+}
+
+/** An inbound message injected into the sandbox, as if someone had written to one of the account's numbers. */
+export interface InboundMessage {
+  from: string;
+  to: string;
+  type: MessageType;
+  text: string;
+  mediaUrls: string[];
+  units: number;
+  /** The number's message URL: where Plivo posts inbound messages. */
+  callback: { url: string; method: 'GET' | 'POST' };
 }
 
 export interface DeliveryOptions {
@@ -65,7 +63,7 @@ function maskNumber(number: string): string {
 }
 
 function countryOf(number: string): string {
-  return COUNTRY_PREFIXES.find(([prefix]) => number.startsWith(prefix))?.[1] ?? '';
+  return parsePhoneNumberFromString(`+${number}`)?.country ?? '';
 }
 
 export class DeliverySimulator {
@@ -79,7 +77,7 @@ export class DeliverySimulator {
     const now = Date.now();
     const uuid = randomUUID();
     const from = message.src ?? POWERPACK_NUMBER;
-    const rate = RATES[message.type];
+    const rate = sandboxRate(countryOf(to), message.type);
     const whatsapp =
       message.type === 'whatsapp'
         ? { id: randomBytes(16).toString('hex'), origin: message.isTemplate ? 'utility' : 'service', expiresAt: now + 24 * 3600_000 }
@@ -132,6 +130,57 @@ export class DeliverySimulator {
     };
     this.notify(tracking, 'queued');
     this.later(() => this.leaveQueue(tracking));
+    return uuid;
+  }
+
+  /**
+   * Records an inbound message (state `received`, free like Plivo's inbound SMS in the sandbox's
+   * prices) and sends the signed inbound webhook: Plivo's parameters From, To, Type, Text,
+   * MessageUUID, Units, TotalRate, TotalAmount, and MediaCount / Media0… for media.
+   */
+  receive(message: InboundMessage): string {
+    const now = Date.now();
+    const uuid = randomUUID();
+    this.options.store.add(
+      {
+        message_uuid: uuid,
+        message_state: 'received',
+        message_type: message.type,
+        message_direction: 'inbound',
+        from_number: message.from,
+        to_number: message.to,
+        units: message.units,
+        total_rate: money(0),
+        total_amount: money(0),
+        carrier_fees: money(0),
+        error_code: '000',
+        error_message: '',
+        message_time: formatRecordTime(now),
+        message_sent_time: null,
+        message_updated_time: formatRecordTime(now),
+        powerpack_id: '',
+        log: 'true',
+        resource_uri: `${this.options.accountPath}/Message/${uuid}/`,
+        requester_ip: '',
+        destination_country_iso2: countryOf(message.to),
+      },
+      now,
+    );
+    const params: CallbackParams = {
+      From: message.from,
+      To: message.to,
+      Type: message.type,
+      Text: message.text,
+      MessageUUID: uuid,
+      Units: String(message.units),
+      TotalRate: money(0),
+      TotalAmount: money(0),
+    };
+    if (message.mediaUrls.length > 0) {
+      params.MediaCount = String(message.mediaUrls.length);
+      message.mediaUrls.forEach((url, i) => (params[`Media${i}`] = url));
+    }
+    this.options.callbacks.send({ ...message.callback, params });
     return uuid;
   }
 

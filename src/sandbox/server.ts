@@ -10,7 +10,8 @@ import { CallbackDispatcher } from './callbacks.js';
 import { DeliverySimulator } from './delivery.js';
 import { LIST_FILTERS, MessageStore, parseFilterTime, type ListQuery, type MessageRecord } from './store.js';
 import { pricingReply } from './pricing.js';
-import { bodyFromForm, validateSendRequest } from './validate.js';
+import { bodyFromForm, validateSendRequest, type MessageType } from './validate.js';
+import { countSegments } from '../core/encoding.js';
 
 export { TEST_NUMBERS } from './test-numbers.js';
 
@@ -35,6 +36,11 @@ export interface SandboxOptions {
   callbackRetryDelaysMs?: number[];
   /** A callback not answered within this is retried (default 8000, like Plivo). */
   callbackTimeoutMs?: number;
+  /**
+   * The message URL of the sandbox's numbers: where an inbound message injected with
+   * `POST …/Sandbox/Inbound/` is sent when the request names no `url`.
+   */
+  inboundUrl?: string;
   /** One line per request and per callback attempt. */
   log?: (line: string) => void;
 }
@@ -144,6 +150,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (method !== 'GET') return methodNotAllowed('GET');
       return pricingReply(url.searchParams.get('country_iso'));
     }
+    if (/^\/Sandbox\/Inbound\/?$/.test(rest)) {
+      if (method !== 'POST') return methodNotAllowed('POST');
+      return injectInbound(body);
+    }
     const one = /^\/Message\/([^/]+)\/?$/.exec(rest);
     if (one?.[1]) {
       if (method !== 'GET') return methodNotAllowed('GET');
@@ -168,6 +178,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       body: reply,
       note: `${uuids.length} ${result.message.type} queued${reply.invalid_number ? `, ${result.message.invalid.length} invalid` : ''}`,
     };
+  }
+
+  /**
+   * The sandbox's own endpoint (not Plivo's): someone writes to one of the account's numbers. Body
+   * (JSON or form): `from`, `to`, `text`, optional `type` (sms, mms, whatsapp), `media_urls`, and
+   * `url` / `method` of the webhook (default: the sandbox's inboundUrl, POST).
+   */
+  function injectInbound(body: unknown): Reply {
+    const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const problems: string[] = [];
+    const number = (key: 'from' | 'to'): string => {
+      const value = typeof fields[key] === 'string' ? fields[key].replace(/[\s/\-.+()]/g, '') : '';
+      if (!/^[0-9]{3,15}$/.test(value)) problems.push(`${key} is required: a phone number with its country code, e.g. 14155550101`);
+      return value;
+    };
+    const from = number('from');
+    const to = number('to');
+    const type = fields.type ?? 'sms';
+    if (type !== 'sms' && type !== 'mms' && type !== 'whatsapp') problems.push("type must be 'sms', 'mms' or 'whatsapp'");
+    const text = typeof fields.text === 'string' ? fields.text : '';
+    const rawMedia = fields.media_urls;
+    const mediaUrls = (Array.isArray(rawMedia) ? rawMedia : typeof rawMedia === 'string' ? [rawMedia] : []).filter((u): u is string => typeof u === 'string');
+    if (text === '' && mediaUrls.length === 0) problems.push('text is required (or media_urls for mms and whatsapp)');
+    if (type === 'sms' && mediaUrls.length > 0) problems.push('media_urls are only allowed for mms and whatsapp');
+    const url = typeof fields.url === 'string' && fields.url !== '' ? fields.url : options.inboundUrl;
+    if (url === undefined)
+      problems.push('url is required: the message URL to send the inbound message to (or start the sandbox with an inbound URL, --inbound-url)');
+    else if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) problems.push(`url must be an absolute http(s) URL (got '${url}')`);
+    const methodField = typeof fields.method === 'string' ? fields.method.toUpperCase() : 'POST';
+    if (methodField !== 'GET' && methodField !== 'POST') problems.push("method must be 'GET' or 'POST'");
+    if (problems.length > 0 || url === undefined) return { status: 400, body: { error: problems.join('; ') }, note: problems.join('; ') };
+    const messageType = type as MessageType;
+    const units = messageType === 'sms' ? countSegments(text).segments : 1;
+    const uuid = delivery.receive({ from, to, type: messageType, text, mediaUrls, units, callback: { url, method: methodField as 'GET' | 'POST' } });
+    return { status: 202, body: { message: 'inbound message sent', message_uuid: [uuid] }, note: `inbound ${messageType} from ${from} to ${to}` };
   }
 
   function listMessages(params: URLSearchParams): Reply {

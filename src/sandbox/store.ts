@@ -4,14 +4,15 @@
  */
 import type { LogValue, MessageType } from './validate.js';
 
-export type MessageState = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read';
+/** `received`: an inbound message (injected with the sandbox's `Sandbox/Inbound/` endpoint). */
+export type MessageState = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read' | 'received';
 
 /** A message record exactly as the API returns it (snake_case JSON). */
 export interface MessageRecord {
   message_uuid: string;
   message_state: MessageState;
   message_type: MessageType;
-  message_direction: 'outbound';
+  message_direction: 'outbound' | 'inbound';
   from_number: string;
   to_number: string;
   units: number;
@@ -66,11 +67,21 @@ interface Entry {
 export interface ListQuery {
   limit: number;
   offset: number;
-  equals: Partial<Record<'to_number' | 'from_number' | 'message_state' | 'message_direction' | 'message_type' | 'error_code', string>>;
+  equals: Partial<
+    Record<'to_number' | 'from_number' | 'message_state' | 'message_direction' | 'message_type' | 'error_code' | 'destination_country_iso2', string>
+  >;
   time: Partial<Record<'gt' | 'gte' | 'lt' | 'lte', number>>;
 }
 
-export const LIST_FILTERS = ['to_number', 'from_number', 'message_state', 'message_direction', 'message_type', 'error_code'] as const;
+export const LIST_FILTERS = [
+  'to_number',
+  'from_number',
+  'message_state',
+  'message_direction',
+  'message_type',
+  'error_code',
+  'destination_country_iso2',
+] as const;
 
 export class MessageStore {
   private readonly entries = new Map<string, Entry>();

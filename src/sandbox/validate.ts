@@ -4,6 +4,7 @@
  * imitates Plivo's where it is known ("'1111111' is not a valid phone number.", "invalid phone
  * numbers.") and is plausible elsewhere: no public source lists every message.
  */
+import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { countSegments, GSM_MAX_CHARS, UCS2_MAX_UNITS } from '../core/encoding.js';
 
 const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
@@ -237,13 +238,12 @@ function sanitizeDestination(raw: string): string {
 }
 
 /**
- * Whether a sanitised number can be a destination: digits starting with a country code, 8–14 of
- * them; a North American number (country code 1) is exactly 11. Plivo's real check uses numbering
- * plans; this only catches what is certainly wrong (and the documented '1111111' example).
+ * Whether a sanitised number can be a destination: digits starting with a country code, at most
+ * 14 of them (Plivo's limit), that Google's libphonenumber metadata (its full version) knows as a
+ * valid number of some country. Plivo checks numbering plans too, and answers the same way.
  */
 function isValidNumber(number: string): boolean {
-  if (!/^[1-9][0-9]{7,13}$/.test(number)) return false;
-  return !number.startsWith('1') || number.length === 11;
+  return /^[1-9][0-9]{5,13}$/.test(number) && isValidPhoneNumber(`+${number}`);
 }
 
 function checkDestinations(dst: string, src: string | undefined): { destinations: string[]; invalid: string[] } {

@@ -57,7 +57,7 @@ describe('batch send', () => {
     for (const r of rows) {
       expect(r).toEqual({ row: r.row, dst: dstOf(r.row as number), status: 'sent', message_uuid: uuidOf(dstOf(r.row as number)), segments: 1, attempts: 1 });
     }
-    expect(out.stdout).toMatch(/^✓ Sent 12 of 12 rows · 12 units\n/);
+    expect(out.stdout).toMatch(/^✓ Sent 12 of 12 rows · 12 units sent\n/);
     expect(out.stderr).toMatch(/Plan for .*people\.csv \(sms\): 12 rows, 12 valid, 0 invalid/);
     expect(statSync(join(dir, 'results.jsonl')).mode & 0o777).toBe(0o600);
   });
@@ -73,7 +73,7 @@ describe('batch send', () => {
     ]);
     const err = jsonLines(out.stderr);
     expect(err[0]).toMatchObject({ plan: { rows: 3, valid: 3, requests: 3, units: { 'GSM-7': 3 } } });
-    expect(err.at(-1)).toEqual({ summary: { rows: 3, sent: 3, failed: 0, invalid: 0, unknown: 0, units: 3, not_reached: 0 } });
+    expect(err.at(-1)).toEqual({ summary: { rows: 3, sent: 3, failed: 0, invalid: 0, unknown: 0, suppressed: 0, units: 3, not_reached: 0 } });
   });
 
   it('a batch that gets nothing through retries + 1 pauses of 429 stops: exit 4, the row not sent', async () => {
@@ -168,7 +168,8 @@ describe('batch send', () => {
     const no = await batch(peopleCsv(2), [], { stdin: 'n\n', stdinTTY: true, stderrTTY: true });
     expect(no.code).toBe(5);
     expect(no.stderr).toMatch(/Send 2 messages \(2 units\)\? \[y\/N\] /);
-    expect(server.requests).toHaveLength(0);
+    // The cost is looked up (a GET) before the question; nothing is sent.
+    expect(server.posts()).toHaveLength(0);
     const yes = await batch(peopleCsv(2), [], { stdin: 'y\n', stdinTTY: true, stderrTTY: true });
     expect(yes.code, yes.stderr).toBe(0);
     expect(server.posts()).toHaveLength(2);

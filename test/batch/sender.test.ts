@@ -175,7 +175,7 @@ describe('rows to a number whose earlier row ended unknown', () => {
     // Row 1 to A, then MAX_AHEAD rows to other numbers, then a last row to A: it is read (and
     // finds A free) while row 1 is still out, and waits for room until row 1 has ended unknown.
     let csv = `dst,name,code\n${A},First,1\n`;
-    for (let i = 2; i <= MAX_AHEAD + 1; i++) csv += `1415${String(1_000_000 + i)},N${i},${i}\n`;
+    for (let i = 2; i <= MAX_AHEAD + 1; i++) csv += `1415${String(2_000_000 + i)},N${i},${i}\n`;
     csv += `${A},Last,${MAX_AHEAD + 2}\n`;
     let others = 0;
     let releaseFirst!: () => void;

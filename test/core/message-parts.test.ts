@@ -47,7 +47,7 @@ describe('checkDestinations', () => {
   it.each<[string[], string]>([
     [['+1 (415) 555-0101'], '14155550101'],
     [['14155550101<14155550102', '+14155550101'], '14155550101<14155550102'],
-    [['447700900123', ''], '447700900123'],
+    [['447400123456', ''], '447400123456'],
   ])('%j → dst %j', (dst, joined) => {
     const part = checkDestinations(dst, '14155550100');
     expect(lines(part)).toEqual([]);
@@ -62,7 +62,7 @@ describe('checkDestinations', () => {
     [['abc', '14155550101'], undefined, [/^dst: 'abc' is not a phone number/]],
     [['14155550100'], '14155550100', [/^dst: '14155550100' is also the sender/]],
     [['14155550100'], 'MyShop', []],
-    [['07700900123', '1415555010'], undefined, [/^dst: .*starts with 0/, /^dst: .*North American/]],
+    [['07700900123', '1415555010'], undefined, [/^dst: .*starts with 0, a national trunk prefix/, /^dst: '1415555010' is not a valid phone number/]],
   ])('%j with src %j → %s', (dst, src, expected) => {
     const found = lines(checkDestinations(dst, src));
     expect(found).toHaveLength(expected.length);

@@ -78,7 +78,7 @@ describe('buildMessage: sms body', () => {
     ['+1 (415) 555-0101', '14155550101'],
     ['1.415.555.0101', '14155550101'],
     ['1/415/555/0101', '14155550101'],
-    [' 447700900123 ', '447700900123'],
+    [' 447400123456 ', '447400123456'],
   ])('sanitises dst %j to %s as Plivo does', (raw, clean) => {
     expect(body(sms({ dst: [raw] })).dst).toBe(clean);
   });
@@ -112,9 +112,9 @@ describe('buildMessage: every rule is checked, every problem reported', () => {
     ['alphanumeric src too long', { src: 'ABCDEFGHIJKL' }, /^src: .*at most 11/],
     ['no dst', { dst: [] }, /^dst: at least one destination/],
     ['letters in dst', { dst: ['1415abc0101'] }, /^dst: '1415abc0101' is not a phone number/],
-    ['dst too long', { dst: ['441234567890123'] }, /^dst: .*at most 14/],
+    ['dst too long', { dst: ['4412345678901234'] }, /^dst: .*has 16 digits; a phone number has at most 15/],
     ['dst with trunk 0', { dst: ['07700900123'] }, /^dst: .*starts with 0/],
-    ['NANP missing digit', { dst: ['1415555010'] }, /^dst: .*North American/],
+    ['NANP missing digit', { dst: ['1415555010'] }, /^dst: '1415555010' is not a valid phone number \(read as \+1 415555010, United States\)/],
     ['dst equal to src', { dst: ['14155550100'] }, /^dst: .*also the sender/],
     ['no text', { text: undefined }, /^text: is required for SMS/],
     ['empty text', { text: '' }, /^text: is required for SMS/],
@@ -166,7 +166,7 @@ describe('buildMessage: every rule is checked, every problem reported', () => {
   });
 
   it('rejects more than 1,000 unique destinations', () => {
-    const dst = Array.from({ length: 1001 }, (_, i) => `1415${String(i).padStart(7, '0')}`);
+    const dst = Array.from({ length: 1001 }, (_, i) => `1415556${String(i).padStart(4, '0')}`);
     expect(problems(sms({ dst })).some((p) => /at most 1000 unique numbers/.test(p))).toBe(true);
     expect(problems(sms({ dst: dst.slice(0, 1000) }))).toEqual([]);
   });

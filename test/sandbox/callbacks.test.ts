@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import plivo from 'plivo';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { send, startReceiver, type CallbackReceiver, type ReceivedCallback } from './helpers.js';
+import { api, send, startReceiver, type CallbackReceiver, type ReceivedCallback } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SRC = '14155550199';
@@ -184,5 +184,65 @@ describe('status callbacks', () => {
     const uuid = await sendTo(sandbox, { dst: '14155550107' });
     await waitFor(() => sandbox.messages().find((m) => m.message_uuid === uuid)?.message_state === 'delivered', 'delivery');
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('inbound messages (the sandbox endpoint Sandbox/Inbound/)', () => {
+  it.each(['POST', 'GET'] as const)('sends a signed %s webhook with From, To, Text, Type, MessageUUID, Units and amounts', async (method) => {
+    const { sandbox, receiver } = await setup();
+    const res = await api(sandbox, 'POST', 'Sandbox/Inbound/', {
+      json: { from: '14155550101', to: SRC, text: 'Hi back', url: `${receiver.url}/inbound?x=1`, method },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const uuid = (res.body.message_uuid as string[])[0];
+    const [cb] = await received(receiver, 1);
+    expect(cb?.method).toBe(method);
+    expect(cb?.params).toEqual({
+      ...(method === 'GET' ? { x: '1' } : {}),
+      From: '14155550101',
+      To: SRC,
+      Type: 'sms',
+      Text: 'Hi back',
+      MessageUUID: uuid,
+      Units: '1',
+      TotalRate: '0.00000',
+      TotalAmount: '0.00000',
+    });
+    expectValidSignatures(cb!, receiver, sandbox.authToken);
+    expect(sandbox.messages().find((m) => m.message_uuid === uuid)).toMatchObject({
+      message_direction: 'inbound',
+      message_state: 'received',
+      from_number: '14155550101',
+    });
+  });
+
+  it('counts units like a send, carries media, and goes to inboundUrl when the request names no url', async () => {
+    const receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const { sandbox } = await setup({ inboundUrl: `${receiver.url}/default` });
+    const long = 'x'.repeat(161);
+    expect((await api(sandbox, 'POST', 'Sandbox/Inbound/', { json: { from: '14155550101', to: SRC, text: long } })).status).toBe(202);
+    const mms = { from: '14155550101', to: SRC, type: 'mms', media_urls: ['https://e.com/a.jpg', 'https://e.com/b.jpg'] };
+    expect((await api(sandbox, 'POST', 'Sandbox/Inbound/', { json: mms })).status).toBe(202);
+    const callbacks = await received(receiver, 2);
+    expect(callbacks.every((c) => c.url === '/default')).toBe(true);
+    expect(callbacks.find((c) => c.params.Type === 'sms')?.params.Units).toBe('2');
+    expect(callbacks.find((c) => c.params.Type === 'mms')?.params).toMatchObject({
+      Text: '',
+      MediaCount: '2',
+      Media0: 'https://e.com/a.jpg',
+      Media1: 'https://e.com/b.jpg',
+    });
+  });
+
+  it('refuses a bad injection with every problem at once, needs the credentials, and takes POST only', async () => {
+    const { sandbox } = await setup();
+    const bad = await api(sandbox, 'POST', 'Sandbox/Inbound/', { json: { from: '1', to: SRC, type: 'fax', text: 'x', url: 'ftp://x', method: 'PUT' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe(
+      "from is required: a phone number with its country code, e.g. 14155550101; type must be 'sms', 'mms' or 'whatsapp'; url must be an absolute http(s) URL (got 'ftp://x'); method must be 'GET' or 'POST'",
+    );
+    expect((await api(sandbox, 'POST', 'Sandbox/Inbound/', { json: {}, auth: 'x:y' })).status).toBe(401);
+    expect((await api(sandbox, 'GET', 'Sandbox/Inbound/')).status).toBe(405);
   });
 });

@@ -1,6 +1,7 @@
 /** What every part of the message builder shares: the options it reads and the shape of its answer. */
 import type { MessageType } from '../fields.js';
 import type { Problem } from '../problems.js';
+import type { NumberRules } from '../phone.js';
 
 /** Options as they arrive from flags, the config file or a CSV row: strings where the user typed. */
 export interface MessageOptions {
@@ -8,6 +9,8 @@ export interface MessageOptions {
   src?: string | undefined;
   powerpackUuid?: string | undefined;
   dst?: readonly string[] | undefined;
+  /** How destinations are read: `--country`, `--no-number-check` (default: checked, no country). */
+  numbers?: NumberRules | undefined;
   text?: string | undefined;
   mediaUrls?: readonly string[] | undefined;
   mediaIds?: readonly string[] | undefined;
