@@ -1,9 +1,8 @@
 /**
- * The published package: `npm pack` of the built checkout, installed the way `npm install -g`
- * lays a package out (prefix/lib/node_modules/<name>, prefix/bin/<bin> linking to it) and run from
- * there with Node alone. No dependency is installed next to it: the bundles in dist/ must hold
- * everything running needs (the test runs offline, so it cannot fetch them; CI also installs the
- * tarball with npm itself). Needs `npm run build` first, as the end-to-end tests do.
+ * The published package: `npm pack` of the built checkout, installed with `npm install --global`
+ * into a temporary prefix, offline, and run from there with Node alone. The bundles in dist/ hold
+ * everything running needs, so the package has no runtime dependencies and installs without the
+ * registry. Needs `npm run build` first, as the end-to-end tests do.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -34,11 +33,11 @@ beforeAll(() => {
   tarball = join(work, packed[0]!.filename);
   files = packed[0]!.files.map((f) => f.path);
   prefix = join(work, 'prefix');
-  const installed = join(prefix, 'lib', 'node_modules', 'plivo-send');
-  mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
-  mkdirSync(join(prefix, 'bin'));
-  symlinkSync(join('..', 'lib', 'node_modules', 'plivo-send', 'bin', 'plivo-send.js'), join(prefix, 'bin', 'plivo-send'));
+  execFileSync('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', tarball], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  });
 }, 60_000);
 
 /** The installed command (its `#!/usr/bin/env node` finds Node on PATH), run with Node and nothing else. */
@@ -50,6 +49,11 @@ function plivoSend(args: string[]): string {
 describe('npm pack', () => {
   it(`names the tarball plivo-send-${version}.tgz`, () => {
     expect(tarball.endsWith(`plivo-send-${version}.tgz`)).toBe(true);
+  });
+
+  it('has no runtime dependencies: the bundles hold them', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    expect(manifest.dependencies ?? {}).toEqual({});
   });
 
   it('holds what running needs, and nothing of the sources, tests or benchmarks', () => {
