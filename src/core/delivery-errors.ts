@@ -1,13 +1,13 @@
 /**
  * Plivo's delivery error codes: a message record's `error_code`, a status callback's `ErrorCode`
- * (Plivo's Message API documentation, "Message error codes"). The sandbox's test numbers
- * (sandbox/test-numbers.ts) end in the same codes, with the same wording.
+ * (Plivo's Message API documentation, "Message error codes"). The one table of their meanings:
+ * `status`, `--wait`, `listen`, `messages`, `report` and the sandbox's test numbers all use it.
  */
 
 export const DELIVERY_ERRORS: Readonly<Record<string, string>> = {
   '10': 'Invalid message (blank or too long)',
-  '20': 'Network error (temporary)',
-  '30': 'Spam detected',
+  '20': 'Network error (temporary): try again later',
+  '30': 'Spam detected: the carrier flagged the message',
   '40': 'Invalid source number',
   '50': 'Invalid destination number',
   '60': 'Loop detected between source and destination',
@@ -21,8 +21,8 @@ export const DELIVERY_ERRORS: Readonly<Record<string, string>> = {
   '200': "Source number blocked by the recipient's STOP",
   '201': 'Toll-free messages to Canada are blocked',
   '300': 'Failed to dispatch',
-  '340': 'WhatsApp: no open conversation for a non-template message',
-  '420': 'Message expired in queue',
+  '340': 'WhatsApp: no open conversation for a non-template message; send a template first',
+  '420': "Message expired in Plivo's queue (message_expiry passed); not charged",
   '450': 'Destination country not enabled (geo permissions)',
   '451': 'Geo-permission hourly cap reached',
   '900': 'Insufficient credit',

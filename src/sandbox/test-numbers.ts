@@ -5,6 +5,8 @@
  * `undelivered` means the carrier reported it (queued → sent → undelivered, charged).
  * Suffixes such as 0100 are left out on purpose: 14155550100 is a common example number.
  */
+import { DELIVERY_ERRORS } from '../core/delivery-errors.js';
+
 export interface TestNumber {
   suffix: string;
   state: 'failed' | 'undelivered';
@@ -13,16 +15,16 @@ export interface TestNumber {
 }
 
 export const TEST_NUMBERS: TestNumber[] = [
-  { suffix: '0020', state: 'undelivered', errorCode: '20', meaning: 'Network error (temporary)' },
-  { suffix: '0030', state: 'failed', errorCode: '30', meaning: 'Spam detected' },
-  { suffix: '0050', state: 'failed', errorCode: '50', meaning: 'Invalid destination number' },
-  { suffix: '0070', state: 'undelivered', errorCode: '70', meaning: 'Destination permanently unavailable' },
-  { suffix: '0080', state: 'undelivered', errorCode: '80', meaning: 'Destination temporarily unavailable' },
-  { suffix: '0090', state: 'failed', errorCode: '90', meaning: 'No route available to destination' },
-  { suffix: '0200', state: 'failed', errorCode: '200', meaning: "Source number blocked by the recipient's STOP" },
-  { suffix: '0420', state: 'failed', errorCode: '420', meaning: 'Message expired in queue' },
-  { suffix: '0450', state: 'failed', errorCode: '450', meaning: 'Destination country not enabled (geo permissions)' },
-  { suffix: '0900', state: 'failed', errorCode: '900', meaning: 'Insufficient credit' },
+  { suffix: '0020', state: 'undelivered', errorCode: '20', meaning: DELIVERY_ERRORS['20']! },
+  { suffix: '0030', state: 'failed', errorCode: '30', meaning: DELIVERY_ERRORS['30']! },
+  { suffix: '0050', state: 'failed', errorCode: '50', meaning: DELIVERY_ERRORS['50']! },
+  { suffix: '0070', state: 'undelivered', errorCode: '70', meaning: DELIVERY_ERRORS['70']! },
+  { suffix: '0080', state: 'undelivered', errorCode: '80', meaning: DELIVERY_ERRORS['80']! },
+  { suffix: '0090', state: 'failed', errorCode: '90', meaning: DELIVERY_ERRORS['90']! },
+  { suffix: '0200', state: 'failed', errorCode: '200', meaning: DELIVERY_ERRORS['200']! },
+  { suffix: '0420', state: 'failed', errorCode: '420', meaning: DELIVERY_ERRORS['420']! },
+  { suffix: '0450', state: 'failed', errorCode: '450', meaning: DELIVERY_ERRORS['450']! },
+  { suffix: '0900', state: 'failed', errorCode: '900', meaning: DELIVERY_ERRORS['900']! },
 ];
 
 /** The test number `dst` (sanitised) ends with, if any. */

@@ -1,4 +1,5 @@
 /** Next steps for Plivo's error answers, keyed on status and on Plivo's own wording. */
+import { describeDeliveryError, isErrorCode } from '../core/delivery-errors.js';
 
 /** A TLS handshake failure: nothing was sent, and retrying will not help. */
 export const TLS_HINT =
@@ -24,35 +25,8 @@ export function describeApiError(status: number, message: string): string | unde
   return undefined;
 }
 
-/** Delivery error codes (Plivo's Message API documentation, "Message error codes"). */
-const DELIVERY_ERRORS: Record<string, string> = {
-  '000': 'no error',
-  '10': 'invalid message: blank or too long',
-  '20': 'network error (temporary): try again later',
-  '30': 'the carrier flagged the message as spam',
-  '40': 'invalid source number',
-  '50': 'invalid destination number',
-  '60': 'loop detected between source and destination',
-  '70': 'destination permanently unavailable',
-  '80': 'destination temporarily unavailable',
-  '90': 'no route to the destination',
-  '100': 'prohibited by the carrier',
-  '110': 'message too long',
-  '120': 'MMS too large (media over 5 MB in all)',
-  '160': 'India DLT parameters wrong (entity ID, template ID or header)',
-  '200': 'the recipient opted out (STOP) from this source',
-  '201': 'toll-free messages to Canada are blocked',
-  '300': 'failed to dispatch',
-  '340': 'WhatsApp: no open conversation for a non-template message; send a template first',
-  '420': "expired in Plivo's queue (message_expiry passed); not charged",
-  '450': 'destination country not enabled (geo permissions)',
-  '451': 'geo-permission hourly cap reached',
-  '900': 'insufficient credit',
-  '910': 'account disabled',
-  '1000': 'unknown error',
-};
-
+/** The meaning of a delivery error code (`000`: no error), or undefined for one Plivo has not documented. */
 export function explainErrorCode(code: string | undefined): string | undefined {
   if (code === undefined || code === '') return undefined;
-  return DELIVERY_ERRORS[code] ?? DELIVERY_ERRORS[String(Number(code))];
+  return isErrorCode(code) ? describeDeliveryError(code) : 'no error';
 }

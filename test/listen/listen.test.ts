@@ -80,7 +80,7 @@ describe('listen: status callbacks from the sandbox', () => {
     await waitFor(() => l.stdout().includes('delivered') && l.stdout().includes('failed'), 'delivered and failed');
     expect(l.stdout()).toMatch(/^✓ delivered 14155550101 · 1 unit · \$0\.0050 · [0-9a-f-]{36}$/m);
     expect(l.stdout()).toMatch(/^… queued 14155550101 · 1 unit · \$0\.0050 · [0-9a-f-]{36}$/m);
-    expect(l.stdout()).toMatch(/^✗ failed 14155550050 · error 50: invalid destination number · 1 unit · \$0\.0000 · [0-9a-f-]{36}$/m);
+    expect(l.stdout()).toMatch(/^✗ failed 14155550050 · error 50: Invalid destination number · 1 unit · \$0\.0000 · [0-9a-f-]{36}$/m);
     expect(l.stderr()).toContain(`Listening for Plivo callbacks on ${l.url}`);
     expect(l.stderr()).toContain(AUTH_ID);
     expect(l.stderr()).toContain(`ngrok http ${new URL(l.url).port})`);
