@@ -16,7 +16,7 @@ const SRC = join(ROOT, 'src');
 const LAYERS = [
   ['core', /^core\//],
   ['errors', /^errors\.ts$/],
-  ['engines and edge modules', /^(batch|transport|config|sandbox|listen|history|completion)\/|^(io|output|input|context|version|lib)\.ts$/],
+  ['engines and edge modules', /^(batch|transport|config|sandbox|listen|history|completion)\/|^(io|output|input|context|version|lib|http-body)\.ts$/],
   ['flows', /^flows\//],
   ['commands', /^commands\//],
   ['program', /^program\.ts$/],

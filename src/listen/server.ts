@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { parseQuery } from '../core/signature.js';
 import { toEvent, type ListenEvent } from './events.js';
 import { verifyV3 } from './verify.js';
+import { BodyTooLarge, readBody } from '../http-body.js';
 
 export interface ListenerOptions {
   /** 0 = a free port. */
@@ -43,8 +44,6 @@ export interface Listener {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-class BodyTooLarge extends Error {}
-
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const server = http.createServer((req, res) => {
     void handle(req, res);
@@ -63,7 +62,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     };
     let body: string;
     try {
-      body = await readBody(req);
+      body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLarge) return reject(413, `body larger than ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
       return; // the client went away mid-request: nothing to answer
@@ -150,28 +149,6 @@ function candidateUrls(req: http.IncomingMessage, target: string, publicUrl: URL
 function firstValue(value: string | string[] | undefined): string | undefined {
   const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
   return first === undefined || first === '' ? undefined : first;
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-    req.on('close', () => {
-      if (!req.complete) reject(new Error('request cut off'));
-    });
-  });
 }
 
 function urlHost(address: AddressInfo): string {

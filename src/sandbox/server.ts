@@ -12,6 +12,7 @@ import { LIST_FILTERS, MessageStore, parseFilterTime, type ListQuery, type Messa
 import { pricingReply } from './pricing.js';
 import { bodyFromForm, validateSendRequest, type MessageType } from './validate.js';
 import { countSegments } from '../core/encoding.js';
+import { BodyTooLarge, readBody } from '../http-body.js';
 
 export { TEST_NUMBERS } from './test-numbers.js';
 
@@ -94,8 +95,6 @@ interface Reply {
   /** Short note for the log line. */
   note?: string;
 }
-
-class BodyTooLarge extends Error {}
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const authId = options.authId ?? generateAuthId();
@@ -258,7 +257,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let body: unknown;
     let reply: Reply;
     try {
-      body = decodeBody(await readBody(req), req.headers['content-type']);
+      body = decodeBody(await readBody(req, MAX_BODY_BYTES), req.headers['content-type']);
       reply = route(method, url, body, req.socket.remoteAddress ?? '', req.headers.authorization);
     } catch (error) {
       reply =
@@ -357,25 +356,6 @@ function safeDecode(segment: string): string {
 function parseCount(value: string | null, fallback: number): number | undefined {
   if (value === null) return fallback;
   return /^[0-9]{1,9}$/.test(value) ? Number(value) : undefined;
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** JSON (what current SDKs send) or form-encoded (older SDKs); the raw text when neither parses. */
