@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
-main();
+// CommonJS (bin/package.json), like dist/cli.cjs: Node starts it without its ES module loader.
+/* global require */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../dist/cli.cjs').main();

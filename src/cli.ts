@@ -1,36 +1,74 @@
-/** Entry point: runs the program and turns its outcome into an exit code, in one place. */
-import { homedir } from 'node:os';
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
-import { CommanderError } from 'commander';
+/**
+ * Entry point: runs the program and turns its outcome into an exit code, in one place.
+ *
+ * Start-up time matters in shell loops (`while read l; do plivo-send segments --text "$l"; done`):
+ * this module loads only what `segments` and `--version` need, and commander with the program's
+ * command tree (src/program.ts) is imported for everything else. scripts/build.js bundles this file
+ * alone, as CommonJS: the common runs read one small file, without Node's ES module loader.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { Context } from './context.js';
-import type { InterruptSignal, Io, Terminal } from './io.js';
-import { makeProgram, type RunState } from './program.js';
+import type { InterruptSignal, Io, OutStream, Terminal } from './io.js';
 import { Output, prepareColors } from './output.js';
-import { CliError, ExitCode, UsageError } from './errors.js';
+import { CliError, ExitCode } from './errors.js';
 import { VERSION } from './version.js';
-import { capitalize } from './core/format.js';
+import { runSegments, type SegmentsFlags } from './flows/segments.js';
 
 export async function run(argv: string[], ctx: Context): Promise<number> {
-  const state: RunState = { exitCode: ExitCode.ok, json: argv.includes('--json'), debug: argv.includes('--debug') };
-  const program = makeProgram(ctx, state, argv[0]);
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    ctx.io.stdout.write(`${ctx.version}\n`);
+    return ExitCode.ok;
+  }
+  const segments = readSegmentsFlags(argv);
+  if (segments) return runSegmentsCommand(ctx, segments);
+  return (await import('./program.js')).runProgram(argv, ctx);
+}
+
+/** What `segments` accepts: `value` flags take the next argument (or `--flag=value`). */
+const SEGMENTS_FLAGS: Readonly<Record<string, { key: keyof SegmentsFlags; value: boolean }>> = {
+  '--text': { key: 'text', value: true },
+  '--file': { key: 'file', value: true },
+  '--lines': { key: 'lines', value: false },
+  '--smart-encoding': { key: 'smartEncoding', value: false },
+  '--json': { key: 'json', value: false },
+};
+
+/**
+ * `segments` with its own flags, each at most once, read without commander: the flags as commander
+ * would give them. Anything else (help, an unknown or repeated flag, a missing value or one that
+ * starts with a dash, an argument that is not UTF-8) is undefined and takes the long way, through
+ * commander and its errors, so that both ways behave alike (test/e2e/segments.test.ts compares them).
+ */
+export function readSegmentsFlags(argv: readonly string[]): SegmentsFlags | undefined {
+  if (argv[0] !== 'segments') return undefined;
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.includes('\uFFFD')) return undefined;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const flag = Object.hasOwn(SEGMENTS_FLAGS, name) ? SEGMENTS_FLAGS[name] : undefined;
+    if (!flag || Object.hasOwn(flags, flag.key)) return undefined;
+    if (!flag.value) {
+      if (eq > 0) return undefined;
+      flags[flag.key] = true;
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined || (eq < 0 && value !== '-' && value.startsWith('-')) || value.includes('\uFFFD')) return undefined;
+    flags[flag.key] = value;
+  }
+  return flags;
+}
+
+/** `segments` with the error handling runProgram gives every command. */
+async function runSegmentsCommand(ctx: Context, flags: SegmentsFlags): Promise<number> {
   await prepareColors(ctx.io);
   try {
-    if (argv.length === 0) {
-      program.outputHelp();
-      return ExitCode.invalid;
-    }
-    await program.parseAsync(argv, { from: 'user' });
-    return state.exitCode;
+    return await runSegments(ctx, flags);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-      const message = error.message.replace(/^error: /, '');
-      const sub = argv.find((a) => !a.startsWith('-'));
-      const help = sub && program.commands.some((c) => c.name() === sub) ? `plivo-send ${sub} --help` : 'plivo-send --help';
-      new Output(ctx.io, state.json).error(new UsageError(capitalize(message), `See ${help}.`), state.debug);
-      return ExitCode.invalid;
-    }
-    new Output(ctx.io, state.json).error(error, state.debug);
+    new Output(ctx.io, flags.json === true).error(error, false);
     return error instanceof CliError ? error.exitCode : ExitCode.invalid;
   }
 }
@@ -39,15 +77,12 @@ const STOP_SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** The real process: stdio, environment, signals, the terminal. */
 export async function main(): Promise<void> {
-  // `plivo-send … | head`: a closed pipe drops the rest of the output; the command itself (a
-  // send, a batch and its journal) runs to its end rather than dying mid-request.
-  // A terminal that hung up (EIO) is the same: what the command still writes is lost, nothing else.
-  dropWritesWhenClosed(process.stdout);
-  // stdin and stderr are built by Node on first access (a stream each): most runs never touch
-  // stdin, and stderr only on errors, so both are reached lazily; isatty() answers without them.
-  const stderrIsTTY = await isTerminal(2);
+  // stdin, stdout and stderr are built by Node on first access (a stream each, and the stream
+  // modules with the first): most runs never touch stdin, and stderr only on errors, so both are
+  // reached lazily; stdout is written directly unless it is a terminal.
+  const [stdoutIsTTY, stderrIsTTY] = await Promise.all([isTerminal(1), isTerminal(2)]);
   const io: Io = {
-    stdout: process.stdout,
+    stdout: stdoutIsTTY ? stdout() : directStdout(),
     // On a terminal the real stream (the spinner moves the cursor with it); otherwise a stand-in
     // that builds it on the first write.
     stderr: stderrIsTTY ? stderr() : { write: (chunk: string) => stderr().write(chunk), isTTY: false },
@@ -56,7 +91,7 @@ export async function main(): Promise<void> {
     },
     env: process.env,
     cwd: process.cwd(),
-    homedir: homedir(),
+    homedir: os.homedir(),
     onInterrupt: (handler) => {
       const listeners = STOP_SIGNALS.map((signal) => [signal, () => handler(signal)] as const);
       for (const [signal, listener] of listeners) process.on(signal, listener);
@@ -79,7 +114,7 @@ export async function main(): Promise<void> {
   // sockets) must not hold the process, once what was written has left (pipes are asynchronous
   // on some systems).
   if (code === ExitCode.interrupted || code === ExitCode.terminated || code === ExitCode.hangup) {
-    await Promise.all([flushed(process.stdout), stderrStream ? flushed(stderrStream) : undefined]);
+    await Promise.all([stdoutStream ? flushed(stdoutStream) : undefined, stderrStream ? flushed(stderrStream) : undefined]);
     process.exit(code);
   }
 }
@@ -93,11 +128,50 @@ function dropWritesWhenClosed<T extends NodeJS.WriteStream>(stream: T): T {
   return stream;
 }
 
+let stdoutStream: NodeJS.WriteStream | undefined;
+/** process.stdout, built on first use and guarded. */
+function stdout(): NodeJS.WriteStream {
+  stdoutStream ??= dropWritesWhenClosed(process.stdout);
+  return stdoutStream;
+}
+
 let stderrStream: NodeJS.WriteStream | undefined;
 /** process.stderr, built on first use (and then guarded like stdout). */
 function stderr(): NodeJS.WriteStream {
   stderrStream ??= dropWritesWhenClosed(process.stderr);
   return stderrStream;
+}
+
+/**
+ * stdout that is not a terminal (a pipe, a file, /dev/null), written with write(2) rather than
+ * through a stream: what is written has left when write() returns, a slow reader holds the writer
+ * back (flat memory for `segments --lines`), and no stream is built. A pipe left non-blocking by
+ * another program (EAGAIN) is handed to process.stdout from there on (`once('drain')` then waits
+ * for it); a closed one drops the rest. The caller may reuse `bytes` once writeBytes returns.
+ */
+function directStdout(): OutStream & { writeBytes(bytes: Uint8Array): boolean; once(event: 'drain', listener: () => void): void } {
+  let closed = false;
+  const writeBytes = (bytes: Uint8Array): boolean => {
+    // A stream keeps what it cannot write yet: a copy, since the caller reuses its buffer.
+    if (stdoutStream) return stdoutStream.write(Buffer.from(bytes));
+    if (closed) return true;
+    let done = 0;
+    try {
+      while (done < bytes.length) done += fs.writeSync(1, bytes, done);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EAGAIN') return stdout().write(Buffer.from(bytes.subarray(done)));
+      if (!CLOSED_OUTPUT.has(code)) throw error;
+      closed = true;
+    }
+    return true;
+  };
+  return {
+    isTTY: false,
+    write: (chunk: string) => writeBytes(Buffer.from(chunk)),
+    writeBytes,
+    once: (event, listener) => void (stdoutStream ? stdoutStream.once(event, listener) : listener()),
+  };
 }
 
 /** Resolves once `stream` has handed everything written so far to the system (at most 2 s). */
@@ -119,17 +193,21 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
 function onCharacterDevice(): boolean {
   return [0, 1, 2].some((fd) => {
     try {
-      return fstatSync(fd).isCharacterDevice();
+      return fs.fstatSync(fd).isCharacterDevice();
     } catch {
       return false;
     }
   });
 }
 
-/** A terminal is a character device: only then is node:tty (which loads node:net) worth loading. */
+/**
+ * A terminal is a character device other than /dev/null (`> /dev/null` in a shell loop): only then
+ * is node:tty (which loads node:net and the streams) worth loading.
+ */
 async function isTerminal(fd: number): Promise<boolean> {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const stat = fs.fstatSync(fd);
+    if (!stat.isCharacterDevice() || stat.rdev === fs.statSync('/dev/null').rdev) return false;
   } catch {
     return false;
   }
@@ -144,24 +222,24 @@ async function openTty(): Promise<Terminal | undefined> {
   let readFd: number;
   let writeFd: number;
   try {
-    readFd = openSync('/dev/tty', 'r');
+    readFd = fs.openSync('/dev/tty', 'r');
   } catch {
     return undefined; // no controlling terminal (cron, CI, a detached session) or no /dev/tty
   }
   try {
-    writeFd = openSync('/dev/tty', 'w');
+    writeFd = fs.openSync('/dev/tty', 'w');
   } catch {
-    closeSync(readFd);
+    fs.closeSync(readFd);
     return undefined;
   }
   const { ReadStream } = await import('node:tty');
   const input = new ReadStream(readFd);
   return {
     input,
-    output: { write: (chunk: string) => writeSync(writeFd, chunk), isTTY: true },
+    output: { write: (chunk: string) => fs.writeSync(writeFd, chunk), isTTY: true },
     close: () => {
       input.destroy();
-      closeSync(writeFd);
+      fs.closeSync(writeFd);
     },
   };
 }

@@ -1,6 +1,9 @@
-import { Command } from 'commander';
+/** The program's command tree (commander), and running a command line through it. */
+import { Command, CommanderError } from 'commander';
 import type { Context } from './context.js';
-import { UsageError } from './errors.js';
+import { CliError, ExitCode, UsageError } from './errors.js';
+import { Output, prepareColors } from './output.js';
+import { capitalize } from './core/format.js';
 import type { SendFlags } from './flows/flags.js';
 import { makeSmsCommand } from './commands/sms.js';
 import { makeMmsCommand } from './commands/mms.js';
@@ -18,6 +21,32 @@ export interface RunState {
   exitCode: number;
   json: boolean;
   debug: boolean;
+}
+
+/** Runs `argv` (without the program's name) and returns the exit code; every error is printed here. */
+export async function runProgram(argv: string[], ctx: Context): Promise<number> {
+  const state: RunState = { exitCode: ExitCode.ok, json: argv.includes('--json'), debug: argv.includes('--debug') };
+  const program = makeProgram(ctx, state, argv[0]);
+  await prepareColors(ctx.io);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.invalid;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      const message = error.message.replace(/^error: /, '');
+      const sub = argv.find((a) => !a.startsWith('-'));
+      const help = sub && program.commands.some((c) => c.name() === sub) ? `plivo-send ${sub} --help` : 'plivo-send --help';
+      new Output(ctx.io, state.json).error(new UsageError(capitalize(message), `See ${help}.`), state.debug);
+      return ExitCode.invalid;
+    }
+    new Output(ctx.io, state.json).error(error, state.debug);
+    return error instanceof CliError ? error.exitCode : ExitCode.invalid;
+  }
 }
 
 const COMMANDS = {
@@ -73,7 +102,9 @@ Examples:
   $ plivo-send sms --sandbox --src 14155550100 --dst 14155550101 --text "Hello"   # no account needed
   $ plivo-send segments --text "Price: 5€"`,
     );
-  const makers = only !== undefined && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only as keyof typeof COMMANDS]] : Object.values(COMMANDS);
+  // completion describes the whole tree, so it never gets a one-command program.
+  const makers =
+    only !== undefined && only !== 'completion' && Object.hasOwn(COMMANDS, only) ? [COMMANDS[only as keyof typeof COMMANDS]] : Object.values(COMMANDS);
   for (const make of makers) {
     const cmd = make(ctx, run);
     cmd.exitOverride().configureOutput(output);

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CliError, describeSystemError, ExitCode } from '../errors.js';
+import { plural } from '../core/format.js';
 import { readNumber, type NumberRules } from '../core/phone.js';
 import { invalidUtf8Offset } from '../core/text-decoding.js';
 import { openCsvRows } from './csv.js';
@@ -48,18 +49,18 @@ export class SuppressionList {
 
   /** How many distinct numbers each file holds, for the plan. */
   describe(): string {
-    return this.files.map((f) => `${basename(f.path)} (${f.numbers.size.toLocaleString('en-US')} ${describeKind(f.kind)})`).join(', ');
+    return this.files.map((f) => `${basename(f.path)} (${plural(f.numbers.size, 'number')}${describeKind(f.kind)})`).join(', ');
   }
 }
 
 function describeKind(kind: FileKind): string {
   switch (kind) {
     case 'list':
-      return 'numbers';
+      return '';
     case 'csv':
-      return 'numbers from its dst column';
+      return ' from its dst column';
     default:
-      return "numbers that replied STOP (error 200) in an earlier run's results";
+      return " that replied STOP (error 200) in an earlier run's results";
   }
 }
 

@@ -281,15 +281,23 @@ class Ucs2Count implements SegmentCount {
   }
 }
 
-/** The text of each unit, in order; escape and surrogate pairs are never split. `join('')` gives `text` back. */
-export function splitSegments(text: string): string[] {
-  const count = countSegments(text);
+/**
+ * The text of each unit, in order; escape and surrogate pairs are never split. `join('')` gives
+ * `text` back. `count` is `countSegments(text)`, when the caller has it already.
+ */
+export function splitSegments(text: string, count: SegmentCount = countSegments(text)): string[] {
   if (count.segments === 0) return [];
   if (count.segments === 1) return [text];
   const ucs2 = count.encoding === 'UCS-2';
   const capacity = count.perSegment;
   const n = text.length;
   const parts: string[] = [];
+  // Every character one septet (GSM-7) or one code unit (UCS-2 without surrogate pairs): the
+  // units are equal slices.
+  if (ucs2 ? count.characters === n : count.length === n) {
+    for (let start = 0; start < n; start += capacity) parts.push(text.slice(start, start + capacity));
+    return parts;
+  }
   let start = 0;
   let used = 0;
   for (let i = 0; i < n;) {

@@ -19,11 +19,14 @@ const SKIPPED: Array<[RegExp, string]> = [
   [/^npm /, 'installs, builds or tests this checkout (the test suite itself)'],
   [/^export /, "sets credentials; the test supplies the sandbox's own through the environment instead"],
   [/^plivo-send sandbox\b/, 'serves until Ctrl-C; test/e2e/sandbox.test.ts runs it'],
+  [/^plivo-send listen\b/, 'serves until Ctrl-C; test/listen/e2e.test.ts runs it'],
 ];
 
 /** Examples whose documented outcome is not exit 0. */
 const EXPECTED_CODE: Array<[RegExp, number, string]> = [
   [/^plivo-send status 3a1f1c0e-6b1d-11ef-8a3b-0242ac110002\b/, 1, 'an illustrative uuid: the sandbox has no such message (not found, exit 1)'],
+  [/^plivo-send sms .*--dst 41\d+ .*--max-cost\b/, 5, 'a Swiss number: the sandbox has no price for CH, so --max-cost refuses (exit 5)'],
+  [/^plivo-send sms .*--suppress opt-outs\.txt/, 1, 'a single send to a number on the suppression list is refused (exit 1)'],
 ];
 
 interface Example {
@@ -45,9 +48,27 @@ function readmeExamples(): Example[] {
   });
 }
 
+/** Every command whose --help shows examples (`config` itself only lists its subcommands). */
+const HELP_COMMANDS = [
+  '',
+  'sms',
+  'mms',
+  'whatsapp',
+  'segments',
+  'status',
+  'sandbox',
+  'listen',
+  'messages',
+  'report',
+  'completion',
+  'config init',
+  'config show',
+  'config path',
+];
+
 function helpExamples(): Example[] {
-  return ['', 'sms', 'mms', 'whatsapp', 'segments', 'status', 'sandbox'].flatMap((name) => {
-    const help = execFileSync(process.execPath, [BIN, ...(name ? [name] : []), '--help'], { encoding: 'utf8', env: cleanEnv() });
+  return HELP_COMMANDS.flatMap((name) => {
+    const help = execFileSync(process.execPath, [BIN, ...(name ? name.split(' ') : []), '--help'], { encoding: 'utf8', env: cleanEnv() });
     return [...help.matchAll(/^ {2}\$ (.+)$/gm)].map((m) => ({
       source: `plivo-send ${name} --help`.replace('  ', ' '),
       command: m[1]!,
@@ -113,6 +134,8 @@ describe('every documented example runs as written', () => {
   it('finds the examples (README and every --help)', () => {
     expect(EXAMPLES.filter((e) => e.source.startsWith('README')).length).toBeGreaterThan(20);
     expect(EXAMPLES.filter((e) => e.source.includes('--help')).length).toBeGreaterThan(15);
+    const withoutExamples = HELP_COMMANDS.filter((name) => !EXAMPLES.some((e) => e.group === `help-${name}`));
+    expect(withoutExamples, 'commands whose --help shows no "$ plivo-send …" example').toEqual([]);
   });
 
   it.each(EXAMPLES.map((e) => [e.source, e.command, e] as const))(

@@ -1,5 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { runBin } from '../helpers/spawn.js';
+import { readSegmentsFlags, run } from '../../src/cli.js';
+import { makeProgram, runProgram } from '../../src/program.js';
+import type { Io } from '../../src/io.js';
+import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 
 describe('plivo-send segments (spawned binary)', () => {
   it('counts a GSM-7 text with an extension character, as JSON', async () => {
@@ -36,9 +44,92 @@ describe('plivo-send segments (spawned binary)', () => {
     expect(json.parts[1]!.startsWith('{')).toBe(true);
   });
 
+  it('--version and -V print the version alone', async () => {
+    const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) expect(await runBin([flag])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('a reader that stops early (| head -1) ends the output quietly, exit 0', async () => {
+    // pipefail: the exit code is plivo-send's, not head's.
+    const env = cleanEnv();
+    const texts = join(env.HOME!, 'texts.txt');
+    writeFileSync(texts, 'Hello\n'.repeat(200_000));
+    const script = `set -o pipefail; "${process.execPath}" "${BIN}" segments --lines --json < "${texts}" | head -1`;
+    const out = spawnSync('bash', ['-c', script], { env, encoding: 'utf8' });
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ line: 1, segments: 1 });
+  });
+
   it('needs no credentials and no config, and warns when too long to send', async () => {
     const out = await runBin(['segments', '--text', 'a'.repeat(1601)]);
     expect(out.code).toBe(0);
     expect(out.stderr).toMatch(/Too long to send as SMS/);
+  });
+});
+
+/** Runs `argv` in-process through `runner` with captured output and `stdin` piped in (in chunks of `chunk` bytes). */
+async function runWith(runner: typeof run, argv: string[], stdin = '', chunk = 1 << 16): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const bytes = Buffer.from(stdin);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
+  const io: Io = {
+    stdout: { write: (s: string) => ((stdout += s), true) },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    stdin: Object.assign(Readable.from(chunks), { isTTY: false }),
+    env: {},
+    cwd: tmpdir(),
+    homedir: tmpdir(),
+  };
+  const code = await runner(argv, { io, version: '0.0.0-test' });
+  return { code, stdout, stderr };
+}
+
+describe('segments without commander (src/cli.ts reads its flags for start-up time)', () => {
+  // Every form the short way takes, and forms it leaves to commander: both must answer alike.
+  const cases: string[][] = [
+    ['segments', '--text', 'hello', '--json'],
+    ['segments', '--json', '--text', 'Price: 5€'],
+    ['segments', '--text=--dry-run', '--json'],
+    ['segments', '--text=', '--json'],
+    ['segments', '--text', '“Quoted”', '--smart-encoding'],
+    ['segments', '--text', '-', '--json'],
+    ['segments', '--json'],
+    ['segments', '--lines', '--json'],
+    ['segments', '--lines', '--text', 'x'],
+    ['segments', '--file', '/nonexistent/texts.txt'],
+    ['segments', '--file', '/nonexistent/texts.txt', '--text', 'x', '--json'],
+    ['segments', '--text', '--json'],
+    ['segments', '--text', '-x'],
+    ['segments', '--text'],
+    ['segments', '--json=1', '--text', 'x'],
+    ['segments', '--json', '--json', '--text', 'x'],
+    ['segments', '--text', 'a', '--text', 'b'],
+    ['segments', '--txt', 'hi'],
+    ['segments', 'extra'],
+    ['segments', '--text', 'caf\uFFFD'],
+    ['segments', '--', '--text', 'x'],
+    ['segments', '-h'],
+    ['segments', '--help'],
+    ['--version'],
+    ['-V'],
+  ];
+  it.each(cases.map((argv) => [argv.join(' '), argv] as const))('%s', async (_name, argv) => {
+    const fast = await runWith(run, argv, 'Hello\n“Quoted”\n');
+    const commander = await runWith(runProgram, argv, 'Hello\n“Quoted”\n');
+    expect(fast).toEqual(commander);
+  });
+
+  it('takes the short way for its own flags only, and every flag of the command', () => {
+    const flags = makeProgram({ io: {} as Io, version: '0' }, { exitCode: 0, json: false, debug: false }, 'segments')
+      .commands.find((c) => c.name() === 'segments')!
+      .options.map((o) => ({ long: o.long!, value: o.required }));
+    expect(flags.map((f) => f.long).sort()).toEqual(['--file', '--json', '--lines', '--smart-encoding', '--text']);
+    for (const flag of flags) expect(readSegmentsFlags(['segments', flag.long, ...(flag.value ? ['v'] : [])]), flag.long).toBeDefined();
+    expect(readSegmentsFlags(['segments', '--debug'])).toBeUndefined();
+    expect(readSegmentsFlags(['sms', '--text', 'x'])).toBeUndefined();
+    expect(readSegmentsFlags(['segments', '--text', 'x', '--smart-encoding', '--json'])).toEqual({ text: 'x', smartEncoding: true, json: true });
   });
 });
