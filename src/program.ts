@@ -96,7 +96,7 @@ export function makeProgram(ctx: Context, state: RunState, only?: string): Comma
     .addHelpText(
       'after',
       `
-Credentials: PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or authId / authToken in .plivorc.
+Credentials: plivo-send config init saves them; or PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or authId / authToken in .plivorc.
 
 Examples:
   $ plivo-send sms --sandbox --src 14155550100 --dst 14155550101 --text "Hello"   # no account needed

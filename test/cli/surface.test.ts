@@ -14,8 +14,14 @@ describe('public surface', () => {
     expect(out).toEqual({ code: 0, stdout: '0.0.0-test\n', stderr: '' });
   });
 
-  it.each(['sms', 'mms', 'whatsapp', 'segments', 'status', 'sandbox'])('%s --help is pinned', async (command) => {
+  it.each(['sms', 'mms', 'whatsapp', 'segments', 'status', 'sandbox', 'listen', 'messages', 'report', 'completion'])('%s --help is pinned', async (command) => {
     const out = await runCli([command, '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatchSnapshot();
+  });
+
+  it.each([['config', 'init'], ['config', 'show'], ['config', 'path']])('%s %s --help is pinned', async (command, sub) => {
+    const out = await runCli([command, sub, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatchSnapshot();
   });
