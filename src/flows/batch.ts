@@ -209,11 +209,15 @@ async function dryRunCost(run: BatchRun, settings: Settings, plan: Plan): Promis
 
 /** Everything besides the CSV that shapes a request body: what a resume must repeat exactly. */
 function bodyOptions(type: MessageType, defaults: MessageOptions, templateText: string | undefined, skipDuplicates: boolean): Record<string, unknown> {
-  const { type: _type, ...rest } = defaults;
+  const { type: _type, numbers, ...rest } = defaults;
   // Skipped repeats are never journalled: a resume without --skip-duplicates would send them. Only
   // named when set, so journals written without it keep their hash.
   const skip = skipDuplicates ? { skip_duplicates: true } : {};
-  return JSON.parse(JSON.stringify({ type, text_template: templateText ?? null, ...rest, ...skip })) as Record<string, unknown>;
+  // How numbers are read shapes the bodies (--country, --no-number-check); named only when not the
+  // default, so journals written before the number check keep their hash. --suppress does not
+  // shape a body: a resume may add to the lists.
+  const reading = numbers && (numbers.country !== undefined || !numbers.check) ? { numbers: { country: numbers.country ?? null, check: numbers.check } } : {};
+  return JSON.parse(JSON.stringify({ type, text_template: templateText ?? null, ...rest, ...skip, ...reading })) as Record<string, unknown>;
 }
 
 function hashOptions(options: Record<string, unknown>): string {
