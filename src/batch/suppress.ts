@@ -73,14 +73,17 @@ export async function loadSuppressionList(paths: readonly string[], rules: Numbe
 
 async function loadFile(path: string, rules: NumberRules): Promise<SuppressionFile> {
   const numbers = new NumberSet();
-  // Suppression numbers are read without the validity check: a number the metadata does not
-  // know can still be one someone must never be sent to.
-  const read = { country: rules.country, check: false };
+  // Read like a destination, so that a national number without --country is refused here as it
+  // would be in --dst (rather than kept under a foreign reading that matches nothing). A number
+  // with its country code that the metadata does not know is still kept: someone may have to
+  // never be sent to it.
   const add = (raw: string, where: string): void => {
-    const result = readNumber(raw, read);
+    let result = readNumber(raw, { country: rules.country, check: true });
+    if (!result.ok && /^\s*(\+|00)/.test(raw)) result = readNumber(raw, { country: rules.country, check: false });
     if (!result.ok) {
+      const shown = raw.length > 60 ? `${raw.slice(0, 60)}…` : raw;
       throw new SuppressError(
-        `--suppress ${path}, ${where}: ${result.problem}.`,
+        `--suppress ${path}, ${where}: ${result.problem.replace(raw.trim(), shown.trim())}.`,
         result.hint ?? 'Fix or remove that line (a # starts a comment), or give --country for national numbers.',
       );
     }
@@ -176,7 +179,29 @@ async function readList(path: string, add: (raw: string, where: string) => void)
   });
 }
 
+/**
+ * The numbers of one results row that replied STOP: its `stopped` field (written by `report --out`,
+ * each message's own number), else a row to one number whose error_code is 200.
+ */
+function stoppedNumbers(dst: string, code: string, stopped: string): string[] {
+  if (stopped.trim() !== '') return stopped.split('<').filter((d) => d.trim() !== '');
+  const numbers = dst.split('<').filter((d) => d.trim() !== '');
+  const codes = code.trim() === '' ? [] : code.trim().split(/\s+/);
+  if (numbers.length === 1) return codes.length > 0 && codes.every((c) => c === STOP_ERROR_CODE) ? numbers : [];
+  // Several numbers and one code per message, in the order of message_uuid.
+  return codes.length === numbers.length ? numbers.filter((_, i) => codes[i] === STOP_ERROR_CODE) : [];
+}
+
+/** A --results file as the batch wrote it has no delivery outcome: only `report --out` adds one. */
+function noOutcomes(path: string): SuppressError {
+  return new SuppressError(
+    `--suppress ${path}: this --results file has no delivery outcomes (no error_code column), so it names no recipient who replied STOP.`,
+    `Add them first: plivo-send report --results ${path} --fetch --out <new file>, then --suppress <new file>.`,
+  );
+}
+
 async function readJsonResults(path: string, add: (raw: string, where: string) => void): Promise<void> {
+  let outcomes = false;
   await eachLine(path, (line, number) => {
     if (line.trim() === '') return;
     let row: unknown;
@@ -191,11 +216,12 @@ async function readJsonResults(path: string, add: (raw: string, where: string) =
         'Give the --results file of an earlier batch, a CSV with a dst column, or a list of numbers.',
       );
     }
-    const { dst, error_code: code } = row as { dst: unknown; error_code?: unknown };
-    if (code !== undefined && code !== null && String(code) === STOP_ERROR_CODE && typeof dst === 'string') {
-      for (const part of dst.split('<')) if (part.trim() !== '') add(part, `line ${number}`);
-    }
+    const { dst, error_code: code, stopped } = row as { dst: unknown; error_code?: unknown; stopped?: unknown };
+    if ('error_code' in row || 'stopped' in row) outcomes = true;
+    const text = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '');
+    for (const n of stoppedNumbers(text(dst), text(code), text(stopped))) add(n, `line ${number}`);
   });
+  if (!outcomes) throw noOutcomes(path);
 }
 
 async function readCsv(path: string, kind: FileKind, add: (raw: string, where: string) => void): Promise<void> {
@@ -210,12 +236,17 @@ async function readCsv(path: string, kind: FileKind, add: (raw: string, where: s
     const header = rows.header.map((h) => h.trim().toLowerCase());
     const dst = header.indexOf('dst');
     const code = header.indexOf('error_code');
+    const stopped = header.indexOf('stopped');
     if (dst < 0) throw new SuppressError(`--suppress ${path}: the CSV has no 'dst' column.`);
+    if (kind === 'results-csv' && code < 0 && stopped < 0) throw noOutcomes(path);
     for (let row = 1; ; row++) {
       const cells = await rows.next();
       if (cells === undefined) break;
-      if (kind === 'results-csv' && (code < 0 || (cells[code] ?? '').trim() !== STOP_ERROR_CODE)) continue;
-      for (const part of (cells[dst] ?? '').split('<')) if (part.trim() !== '') add(part, `row ${row}`);
+      const numbers =
+        kind === 'results-csv'
+          ? stoppedNumbers(cells[dst] ?? '', code < 0 ? '' : (cells[code] ?? ''), stopped < 0 ? '' : (cells[stopped] ?? ''))
+          : (cells[dst] ?? '').split('<').filter((part) => part.trim() !== '');
+      for (const part of numbers) add(part, `row ${row}`);
     }
   } finally {
     rows.close();

@@ -74,7 +74,7 @@ function charString(c: number): string {
 /** Scratch: code-unit index of each surrogate pair found by the last UCS-2 scan. */
 let pairAt: Uint32Array = new Uint32Array(64);
 
-function growPairAt(old: Uint32Array): Uint32Array {
+function doubled(old: Uint32Array): Uint32Array {
   const grown = new Uint32Array(old.length * 2);
   grown.set(old);
   return grown;
@@ -217,7 +217,7 @@ function countUcs2(text: string, start: number): SegmentCount {
       const c = text.charCodeAt(i);
       if ((c & 0xfc00) !== 0xd800) continue;
       if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
-        if (pairs === pairAt.length) pairAt = growPairAt(pairAt);
+        if (pairs === pairAt.length) pairAt = doubled(pairAt);
         pairAt[pairs++] = i++;
       }
     }
@@ -401,4 +401,186 @@ export function checkTextLimit(count: SegmentCount): string | undefined {
   }
   if (count.length <= UCS2_MAX_UNITS) return undefined;
   return `is ${formatNumber(count.length)} UTF-16 code units; UCS-2 text may be at most ${UCS2_MAX_UNITS} (11 segments of ${UCS2_MULTI})`;
+}
+
+/** countSegments's figures for UTF-8 text, with byte offsets for whoever copies the text. */
+export interface Utf8SegmentCount {
+  encoding: Encoding;
+  segments: number;
+  length: number;
+  characters: number;
+  perSegment: number;
+  remaining: number;
+  /** Byte offset of the start of units 2, 3, …: `segments - 1` entries (reused by the next call). */
+  cuts: Uint32Array;
+  /** Byte offset of the first appearance of each character that forced UCS-2 (reused by the next call). */
+  nonGsmAt: Uint32Array;
+  nonGsmCount: number;
+  /** Whether a byte needs an escape in a JSON string: `"`, `\\` or a control character. */
+  escapes: boolean;
+}
+
+/** Septets of each ASCII byte (0: not GSM), and the ASCII bytes a JSON string must escape. */
+const ASCII_SEPTETS = SEPTETS.subarray(0, 0x80);
+const JSON_ESCAPES = new Uint8Array(0x80);
+for (let b = 0; b < 0x20; b++) JSON_ESCAPES[b] = 1;
+JSON_ESCAPES[0x22] = JSON_ESCAPES[0x5c] = 1;
+/** The ASCII bytes of 1 septet that JSON leaves as they are (a byte table: no bounds to check). */
+const PLAIN = new Uint8Array(0x100);
+for (let b = 0; b < 0x80; b++) PLAIN[b] = SEPTETS[b] === 1 && JSON_ESCAPES[b] === 0 ? 1 : 0;
+
+/** Scratch of countUtf8Segments, doubled when a text needs more. */
+let cuts: Uint32Array = new Uint32Array(64);
+let nonGsmAt: Uint32Array = new Uint32Array(64);
+
+/** Like MARKS, but by code point (astral ones included), for the UTF-8 scan; allocated on first use. */
+let cpMarks: Uint16Array | undefined;
+let cpStamp = GSM_MARK;
+
+function nextCpStamp(): Uint16Array {
+  if (!cpMarks || ++cpStamp >= GSM_MARK) {
+    cpMarks ??= new Uint16Array(0x110000);
+    cpMarks.fill(0);
+    for (let c = 0; c < 0x10000; c++) if (SEPTETS[c] !== 0) cpMarks[c] = GSM_MARK;
+    cpStamp = 1;
+  }
+  return cpMarks;
+}
+
+/**
+ * countSegments for a text still in UTF-8, `bytes[start..end)` (valid UTF-8: no lone surrogates),
+ * without decoding it: the same figures, and, as byte offsets, where each unit after the first
+ * starts and where each character that forced UCS-2 first appears (test/core/utf8-segments.test.ts
+ * holds it to countSegments and splitSegments).
+ */
+export function countUtf8Segments(bytes: Uint8Array, start: number, end: number): Utf8SegmentCount {
+  let septets = 0;
+  let characters = 0;
+  let used = 0;
+  let n = 0;
+  let escapes = 0;
+  for (let i = start; i < end;) {
+    // A run of plain characters first (most of a GSM-7 text): its units fill arithmetically.
+    let j = i;
+    while (j < end && PLAIN[bytes[j]!] === 1) j++;
+    if (j > i) {
+      let run = j - i;
+      characters += run;
+      septets += run;
+      while (used + run > GSM_MULTI) {
+        const fits = GSM_MULTI - used;
+        if (n === cuts.length) cuts = doubled(cuts);
+        i += fits;
+        cuts[n++] = i;
+        run -= fits;
+        used = 0;
+      }
+      used += run;
+      i = j;
+      if (i === end) break;
+    }
+    const b = bytes[i]!;
+    let w: number;
+    const at = i;
+    if (b < 0x80) {
+      w = ASCII_SEPTETS[b]!;
+      escapes |= JSON_ESCAPES[b]!;
+      i++;
+    } else if (b < 0xe0) {
+      w = SEPTETS[((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f)]!;
+      i += 2;
+    } else if (b < 0xf0) {
+      w = SEPTETS[((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f)]!;
+      i += 3;
+    } else {
+      w = 0; // 4 bytes: beyond U+FFFF, never GSM
+    }
+    if (w === 0) return countUtf8Ucs2(bytes, start, end);
+    // Packed as countGsm does: an escape pair moves whole to the next unit.
+    if (used + w > GSM_MULTI) {
+      if (n === cuts.length) cuts = doubled(cuts);
+      cuts[n++] = at;
+      used = 0;
+    }
+    used += w;
+    septets += w;
+    characters++;
+  }
+  const single = septets <= GSM_SINGLE;
+  return {
+    encoding: 'GSM-7',
+    segments: characters === 0 ? 0 : single ? 1 : n + 1,
+    length: septets,
+    characters,
+    perSegment: single ? GSM_SINGLE : GSM_MULTI,
+    remaining: single ? GSM_SINGLE - septets : GSM_MULTI - used,
+    cuts,
+    nonGsmAt,
+    nonGsmCount: 0,
+    escapes: escapes !== 0,
+  };
+}
+
+function countUtf8Ucs2(bytes: Uint8Array, start: number, end: number): Utf8SegmentCount {
+  const marks = nextCpStamp();
+  const stamp = cpStamp;
+  let units = 0;
+  let pairs = 0;
+  let used = 0;
+  let n = 0;
+  let found = 0;
+  let escapes = 0;
+  for (let i = start; i < end;) {
+    const b = bytes[i]!;
+    const at = i;
+    let cp: number;
+    let width = 1;
+    if (b < 0x80) {
+      cp = b;
+      escapes |= JSON_ESCAPES[b]!;
+      i++;
+    } else if (b < 0xe0) {
+      cp = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
+      i += 2;
+    } else if (b < 0xf0) {
+      cp = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+      i += 3;
+    } else {
+      cp = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
+      width = 2;
+      pairs++;
+      i += 4;
+    }
+    // Packed as countUcs2 does: a surrogate pair moves whole to the next unit.
+    if (used + width > UCS2_MULTI) {
+      if (n === cuts.length) cuts = doubled(cuts);
+      cuts[n++] = at;
+      used = 0;
+    }
+    used += width;
+    units += width;
+    if (marks[cp]! < stamp) {
+      marks[cp] = stamp;
+      if (found === nonGsmAt.length) nonGsmAt = doubled(nonGsmAt);
+      nonGsmAt[found++] = at;
+    }
+  }
+  const single = units <= UCS2_SINGLE;
+  return {
+    encoding: 'UCS-2',
+    segments: single ? 1 : n + 1,
+    length: units,
+    characters: units - pairs,
+    perSegment: single ? UCS2_SINGLE : UCS2_MULTI,
+    remaining: single ? UCS2_SINGLE - units : UCS2_MULTI - used,
+    cuts,
+    nonGsmAt,
+    nonGsmCount: found,
+    escapes: escapes !== 0,
+  };
+}
+
+/** Bytes of the UTF-8 sequence that `lead` starts. */
+export function utf8Width(lead: number): number {
+  return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
 }

@@ -4,7 +4,6 @@
  */
 
 const DST_STRIP = /[/\-.+()\s]/g;
-const DIGITS = /^[0-9]+$/;
 /** A number written with a `+`, spaces or punctuation: `+1 (415) 555-0100`. */
 const PHONE_LIKE = /^\+?[0-9/\-.()\s]*[0-9][0-9/\-.()\s]*$/;
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;

@@ -95,14 +95,7 @@ function digitsOnly(digits: string, raw: string, rules: NumberRules): ReadNumber
   }
   const read = asInternational ?? asNational;
   if (read) return { ok: true, number: read.number, country: read.country };
-  if (!rules.check) {
-    // Unchecked: a number starting with a trunk prefix is still read as national when it can be.
-    if (rules.country !== undefined && digits.startsWith('0')) {
-      const parsed = parsePhoneNumberFromString(digits, rules.country as CountryCode);
-      if (parsed?.isPossible()) return { ok: true, number: parsed.number.slice(1), country: parsed.country ?? rules.country };
-    }
-    return unchecked(digits, raw);
-  }
+  if (!rules.check) return uncheckedReading(digits, raw, rules.country);
   if (rules.country !== undefined) {
     return {
       ok: false,
@@ -122,7 +115,29 @@ function digitsOnly(digits: string, raw: string, rules: NumberRules): ReadNumber
   };
 }
 
-/** `--no-number-check`: Plivo's own reading, the digits as written, with only the basic checks. */
+/**
+ * `--no-number-check`: the metadata's lengths only ("possible", not "valid"). With --country, a
+ * number that can only be national is read as national, one that can be both is ambiguous as
+ * with the check; otherwise Plivo's own reading, the digits as written.
+ */
+function uncheckedReading(digits: string, raw: string, country: string | undefined): ReadNumber {
+  if (country !== undefined) {
+    const national = parsePhoneNumberFromString(digits, country as CountryCode);
+    const nationalPossible = national?.isPossible() === true && national.number.length <= MAX_E164_DIGITS + 1;
+    const internationalPossible = !digits.startsWith('0') && parsePhoneNumberFromString(`+${digits}`)?.isPossible() === true;
+    if (nationalPossible && internationalPossible && national.number.slice(1) !== digits) {
+      return {
+        ok: false,
+        problem: `'${raw.trim()}' is ambiguous: it could be +${digits} with its own country code or +${national.number.slice(1)} as a national number of ${countryName(country)}`,
+        hint: `Write it with + and the country code: +${digits} or ${national.number}.`,
+      };
+    }
+    if (nationalPossible) return { ok: true, number: national.number.slice(1), country: national.country ?? country };
+  }
+  return unchecked(digits, raw);
+}
+
+/** Plivo's own reading, the digits as written, with only the basic checks. */
 function unchecked(digits: string, raw: string): ReadNumber {
   if (digits.startsWith('0'))
     return { ok: false, problem: `'${raw.trim()}' starts with 0: write it with the country code, or give --country for national numbers` };
@@ -143,6 +158,9 @@ function describeReading(digits: string): string {
 /** A country among HINT_COUNTRIES where `digits` is a valid national number (fast path only: this runs for every refused row). */
 function nationalHint(digits: string): { country: string; number: string } | undefined {
   for (const country of HINT_COUNTRIES) {
+    // Where national numbers are written with a trunk 0 (GB 07911…, FR 06…), only such digits are
+    // taken for one: 1415555014 (a US number missing a digit) is no hint of a UK 01415 number.
+    if (planOf(country).trunk === '0' && !digits.startsWith('0')) continue;
     const read = fastNational(digits, country);
     if (read) return { country, number: read.number };
   }
@@ -205,10 +223,13 @@ function fastValid(digits: string): string | false | undefined {
     const countries = CALLING_CODES[code];
     if (!countries) continue;
     const national = digits.slice(i);
+    // libphonenumber-js strips a national prefix by the rules of the calling code's main country
+    // (the first listed), whichever country the number then turns out to be in.
+    const main = planOf(countries[0]!);
+    if (main.rewrites || main.prefix?.test(national)) return undefined;
     let country: CountryPlan | undefined;
     for (const iso of countries) {
       const plan = planOf(iso);
-      if (plan.rewrites || plan.prefix?.test(national)) return undefined;
       if (countries.length === 1 || (plan.leadingDigits ? plan.leadingDigits.test(national) : plan.typeOf(national))) {
         country = plan;
         break;

@@ -193,13 +193,20 @@ async function dryRunCost(run: BatchRun, settings: Settings, plan: Plan): Promis
   const { ctx, out, flags } = run;
   if (plan.requests === 0) return;
   if (!settings.authId || !settings.authToken) {
-    if (!out.json)
-      out.note(
-        `Cost: not estimated: no credentials (the dry run needs none; with PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN it also prices the batch)${run.maxCost !== undefined ? '; --max-cost was not checked' : ''}.`,
-      );
+    const unchecked = run.maxCost !== undefined ? '; --max-cost was not checked' : '';
+    if (out.json) out.note(JSON.stringify({ cost: { estimated: false, reason: `no credentials${unchecked}` } }));
+    else
+      out.note(`Cost: not estimated: no credentials (the dry run needs none; with PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN it also prices the batch)${unchecked}.`);
     return;
   }
-  const client = await createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }), settings, out, flags.debug === true);
+  // One try, no retries: a dry run should not wait on an API it cannot reach.
+  const client = await createClient(
+    ctx,
+    await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }),
+    { ...settings, retries: 0 },
+    out,
+    flags.debug === true,
+  );
   try {
     await checkCost(ctx, out, client, run.type, plan.countries, run.maxCost);
   } finally {

@@ -83,7 +83,10 @@ export async function checkCost(
   });
   const estimate = estimateCost(usage, prices);
   if (out.json) out.note(JSON.stringify({ cost: costJson(estimate, max) }));
-  else out.note(`Cost: ${describeEstimate(estimate)}${max !== undefined ? ` (--max-cost ${formatAmount(max)})` : ''}`);
+  else {
+    const text = describeEstimate(estimate);
+    out.note(`${text.startsWith('Cost') ? '' : 'Cost: '}${text}${max !== undefined ? ` (--max-cost ${formatAmount(max)})` : ''}`);
+  }
   if (max !== undefined) {
     const refusal = checkMaxCost(estimate, max);
     if (refusal) throw new RefusedError(refusal.message, refusal.hint, 'max_cost');

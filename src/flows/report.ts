@@ -30,7 +30,7 @@ export interface ReportFlags extends Pick<SendFlags, 'json' | 'debug' | 'profile
 
 /** Lookups slower than this get an estimate first. */
 const SLOW_MS = 15_000;
-const ADDED_COLUMNS = ['state', 'error_code', 'amount'] as const;
+const ADDED_COLUMNS = ['state', 'error_code', 'amount', 'stopped'] as const;
 
 export async function runReport(ctx: Context, flags: ReportFlags): Promise<number> {
   if (flags.results === undefined)
@@ -76,7 +76,7 @@ export async function runReport(ctx: Context, flags: ReportFlags): Promise<numbe
       for await (const row of source.rows) {
         const messages = row.uuids.map((uuid) => known.get(uuid.toLowerCase()));
         tally.addRow(row.status, messages);
-        writer?.write(row, rowOutcome(messages));
+        writer?.write(row, rowOutcome(messages, typeof row.fields.dst === 'string' ? row.fields.dst : ''));
       }
     } finally {
       writer?.close();

@@ -31,13 +31,22 @@ const VALUE_FLAGS: Array<[keyof SendFlags, string]> = [
   ['settle', '--settle'],
   ['encoding', '--encoding'],
   ['delimiter', '--delimiter'],
+  ['country', '--country'],
+  ['maxCost', '--max-cost'],
 ];
 const LIST_FLAGS: Array<[keyof SendFlags, string]> = [
   ['dst', '--dst'],
   ['mediaUrl', '--media-url'],
   ['mediaId', '--media-id'],
   ['param', '--param'],
+  ['suppress', '--suppress'],
 ];
+/**
+ * Flags a resume must not repeat, or that cannot apply to one: every other flag of the send
+ * commands is in the lists above (test/flows/resume.test.ts checks it against the command tree).
+ */
+export const NOT_REPEATED = ['--resume', '--dry-run', '--wait', '--debug', '--no-number-check', '--help'] as const;
+
 const SWITCHES: Array<[keyof SendFlags, string]> = [
   ['trackable', '--trackable'],
   ['smartEncoding', '--smart-encoding'],
@@ -46,6 +55,11 @@ const SWITCHES: Array<[keyof SendFlags, string]> = [
   ['yes', '--yes'],
   ['skipDuplicates', '--skip-duplicates'],
 ];
+
+/** Every flag resumeCommand repeats (for the test that keeps this list complete). */
+export function repeatedFlags(): string[] {
+  return [...VALUE_FLAGS, ...LIST_FLAGS, ...SWITCHES].map(([, flag]) => flag);
+}
 
 export function resumeCommand(type: string, flags: SendFlags): string {
   const words = ['plivo-send', type];
@@ -58,6 +72,8 @@ export function resumeCommand(type: string, flags: SendFlags): string {
     if (Array.isArray(values)) for (const value of values) words.push(flag, shellQuote(value));
   }
   for (const [key, flag] of SWITCHES) if (flags[key] === true) words.push(flag);
+  // --no-number-check: commander sets numberCheck (true by default), false when given.
+  if (flags.numberCheck === false) words.push('--no-number-check');
   words.push('--resume');
   return words.join(' ');
 }

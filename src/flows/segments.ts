@@ -8,7 +8,7 @@ import { ExitCode, UsageError, ValidationError, describeSystemError } from '../e
 import { cleanStdinText, decodeOrThrow, readStdin, readTextOption } from '../input.js';
 import { applySmartEncoding, checkTextLimit, countSegments, splitSegments, type SegmentCount } from '../core/encoding.js';
 import { invalidUtf8Offset, showBytes } from '../core/text-decoding.js';
-import { segmentsReport } from '../core/segments-report.js';
+import { reportJsonLineBound, segmentsReport, writeReportJsonLine } from '../core/segments-report.js';
 import { plural } from '../core/format.js';
 
 export interface SegmentsFlags {
@@ -85,6 +85,8 @@ function fileError(path: string, error: unknown): UsageError {
 
 /** Output is handed to stdout in blocks of at most this many bytes. */
 const BLOCK_SIZE = 1 << 18;
+/** Longest line written straight from its bytes: its worst case fits in one block. */
+const DIRECT_MAX = (BLOCK_SIZE - 512) >> 4;
 /** Bytes read from `--file` at a time. */
 const READ_SIZE = 1 << 20;
 const LF = 0x0a;
@@ -104,6 +106,7 @@ async function runLines(ctx: Context, flags: SegmentsFlags): Promise<number> {
   const format = json ? jsonResult : tableRow(out.out);
   if (!json) await writer.add(`${out.out.bold(TABLE_HEADER)}\n`);
   const smartEncoding = flags.smartEncoding === true;
+  const direct = json && !smartEncoding;
   let line = 0;
   let pending: Buffer | undefined;
   /** `bytes`: whole lines, separated by `\n`, the last one without its own. */
@@ -115,16 +118,23 @@ async function runLines(ctx: Context, flags: SegmentsFlags): Promise<number> {
       await writer.flush();
       throw bad.error;
     }
-    // Each line decoded apart: a line of Latin-1 characters (most GSM-7 text) is then a string of
-    // one byte a character, which every step after reads faster than one cut from a longer text
-    // that holds an emoji.
+    // JSON without smart encoding is written straight from the bytes; otherwise each line is
+    // decoded apart: a line of Latin-1 characters (most GSM-7 text) is then a string of one byte a
+    // character, which every step after reads faster than one cut from a longer text that holds an
+    // emoji.
     let from = line === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
     for (;;) {
       const to = bytes.indexOf(LF, from);
       const end = to < 0 ? bytes.length : to;
-      const text = bytes.toString('utf8', from, end > from && bytes[end - 1] === 0x0d ? end - 1 : end);
-      const full = writer.add(format(++line, text, smartEncoding));
-      if (full) await full;
+      const stop = end > from && bytes[end - 1] === 0x0d ? end - 1 : end;
+      if (direct && stop - from <= DIRECT_MAX) {
+        const full = writer.reserve(reportJsonLineBound(stop - from));
+        if (full) await full;
+        writer.used = writeReportJsonLine(writer.buffer, writer.used, ++line, bytes, from, stop);
+      } else {
+        const full = writer.add(format(++line, bytes.toString('utf8', from, stop), smartEncoding));
+        if (full) await full;
+      }
       if (to < 0) break;
       from = to + 1;
     }
@@ -211,9 +221,15 @@ interface ByteStream extends OutStream {
  * a character when one of them needs it).
  */
 class BlockWriter {
-  private readonly buffer = Buffer.allocUnsafe(BLOCK_SIZE);
-  private used = 0;
+  /** The block; `used` bytes of it are filled (a caller may fill more after reserve()). */
+  readonly buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+  used = 0;
   constructor(private readonly stream: ByteStream) {}
+
+  /** Makes room for `n` bytes (at most BLOCK_SIZE); a promise only when the block had to be handed over first. */
+  reserve(n: number): Promise<void> | undefined {
+    return this.used + n <= BLOCK_SIZE ? undefined : this.flush();
+  }
 
   /** Adds `s`; a promise only when the block was full and had to be handed over first (await it). */
   add(s: string): Promise<void> | undefined {

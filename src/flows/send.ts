@@ -41,6 +41,9 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
 
   if (flags.dryRun) {
     printDryRun(out, buildSendRequest(settings.apiUrl, settings.authId, message.body), message);
+    // A single dry run makes no request at all, not even for prices.
+    if (maxCost !== undefined && !out.json)
+      out.note(out.err.dim('--max-cost is checked when the message is sent: a dry run of one message asks Plivo nothing.'));
     return ExitCode.ok;
   }
 

@@ -11,6 +11,8 @@ import { createInterface } from 'node:readline';
 /** What is known of one message: from its last event, or from its record (--fetch). */
 export interface Known {
   state: string;
+  /** The message's destination (to_number / To), when known. */
+  to?: string;
   errorCode?: string;
   errorMessage?: string;
   units?: number;
@@ -64,6 +66,7 @@ export function parseEvent(line: string): [string, Known] | 'ignore' | { problem
     uuid.toLowerCase(),
     {
       state,
+      to: text(e.To),
       errorCode: text(e.ErrorCode),
       units: number(e.Units),
       amount: text(e.TotalAmount),

@@ -44,6 +44,7 @@ export async function fetchStates(
         const record = await client.getMessage(uuid);
         known.set(uuid, {
           state: String(record.message_state),
+          to: typeof record.to_number === 'string' ? record.to_number : undefined,
           errorCode: record.error_code,
           errorMessage: record.error_message,
           units: numberOf(record.units),

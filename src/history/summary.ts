@@ -116,7 +116,13 @@ export class Tally {
 }
 
 /** What one row's `state`, `error_code` and `amount` say in the rewritten results (null for a row not sent). */
-export function rowOutcome(messages: Array<Known | undefined>): { state: string | null; error_code: string | null; amount: string | null } {
+/** Plivo's delivery error for a recipient who replied STOP. */
+const STOP_ERROR = 200;
+
+export function rowOutcome(
+  messages: Array<Known | undefined>,
+  dst = '',
+): { state: string | null; error_code: string | null; amount: string | null; stopped?: string } {
   if (messages.length === 0) return { state: null, error_code: null, amount: null };
   const states = messages.map((k) => k?.state ?? 'unknown');
   const codes = messages.map((k) => (isErrorCode(k?.errorCode) && (k.state === 'failed' || k.state === 'undelivered') ? k.errorCode : ''));
@@ -133,5 +139,14 @@ export function rowOutcome(messages: Array<Known | undefined>): { state: string 
   // Several destinations in one row: one state per uuid, in the order of message_uuid.
   const same = (values: string[]) => (values.every((v) => v === values[0]) ? values[0]! : values.join(' '));
   const code = same(codes);
-  return { state: same(states), error_code: code.trim() === '' ? null : code, amount: anyAmount ? formatAmount(total, decimals) : null };
+  const outcome = { state: same(states), error_code: code.trim() === '' ? null : code, amount: anyAmount ? formatAmount(total, decimals) : null };
+  // The numbers whose message failed with error 200 (the recipient replied STOP), by each
+  // message's own to_number (Plivo does not promise uuids in the order of dst), for --suppress.
+  const numbers = dst.split('<').filter((d) => d !== '');
+  const stopped = messages
+    .filter((k) => k?.errorCode !== undefined && Number(k.errorCode) === STOP_ERROR)
+    .map((k) => k!.to ?? (numbers.length === 1 ? numbers[0] : undefined));
+  if (stopped.length === 0) return outcome;
+  // A STOP whose number is unknown (several destinations, no to_number): every number of the row.
+  return { ...outcome, stopped: (stopped.includes(undefined) ? numbers : (stopped as string[])).join('<') };
 }

@@ -20,7 +20,11 @@ describe('public surface', () => {
     expect(out.stdout).toMatchSnapshot();
   });
 
-  it.each([['config', 'init'], ['config', 'show'], ['config', 'path']])('%s %s --help is pinned', async (command, sub) => {
+  it.each([
+    ['config', 'init'],
+    ['config', 'show'],
+    ['config', 'path'],
+  ])('%s %s --help is pinned', async (command, sub) => {
     const out = await runCli([command, sub, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatchSnapshot();

@@ -68,6 +68,23 @@ describe('destinations as people write them', () => {
     expect(posts().length).toBe(before);
   });
 
+  it('--no-number-check with --country still reads national numbers, and refuses ones that read both ways', async () => {
+    const national = await runBin(
+      ['sms', '--dst', '(415) 555-0103', '--country', 'US', '--no-number-check', '--src', '14155550100', '--text', 'Hi', '--dry-run', '--json'],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    expect((JSON.parse(national.stdout) as { body: { dst: string } }).body.dst).toBe('14155550103');
+    const both = await runBin(['sms', '--dst', '(555) 123-4567', '--country', 'US', '--no-number-check', '--src', '14155550100', '--text', 'Hi', '--dry-run'], {
+      env,
+      cwd: dir,
+    });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('is ambiguous');
+  });
+
   it('--no-number-check sends a number the metadata does not know', async () => {
     const refused = await runBin(['sms', '--dst', '+44 7700 900123', '--src', '14155550100', '--text', 'Hi', '--dry-run'], { env, cwd: dir });
     expect(refused.code).toBe(1);
@@ -76,7 +93,7 @@ describe('destinations as people write them', () => {
       cwd: dir,
     });
     expect(allowed.code, allowed.stderr).toBe(0);
-    expect(JSON.parse(allowed.stdout).body.dst).toBe('447700900123');
+    expect((JSON.parse(allowed.stdout) as { body: { dst: string } }).body.dst).toBe('447700900123');
   });
 });
 
@@ -125,6 +142,52 @@ describe('--suppress', () => {
       ['14155550200', 'suppressed'],
       ['14155550131', 'sent'],
     ]);
+  });
+
+  it('a national number in a list without --country is refused with the hint, not kept under a foreign reading', async () => {
+    const list = file('national-stop.txt', '# opted out\n(415) 555-0102\n');
+    const out = await runBin(['sms', '--dst', '14155550102', '--src', '14155550100', '--text', 'Hi', '--suppress', list], { env, cwd: dir });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`--suppress ${list}, line 2: '(415) 555-0102' is not a valid phone number`);
+    expect(out.stderr).toContain('add --country US');
+    const withCountry = await runBin(['sms', '--dst', '14155550102', '--src', '14155550100', '--text', 'Hi', '--suppress', list, '--country', 'US'], {
+      env,
+      cwd: dir,
+    });
+    expect(withCountry.code).toBe(1);
+    expect(withCountry.stderr).toContain('14155550102 is on the suppression list national-stop.txt');
+  });
+
+  it('a batch --results file without delivery outcomes is refused, saying how to add them', async () => {
+    const raw = file('raw.jsonl', '{"row":1,"dst":"14155550200","status":"sent","message_uuid":["x"],"segments":1,"attempts":1}\n');
+    const out = await runBin(['sms', '--dst', '14155550200', '--src', '14155550100', '--text', 'Hi', '--suppress', raw], { env, cwd: dir });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('has no delivery outcomes');
+    expect(out.stderr).toContain(`plivo-send report --results ${raw} --fetch --out`);
+  });
+
+  it('a row to several numbers: only the number that replied STOP is suppressed next time', async () => {
+    const csv = file('multi.csv', 'dst,name\n14155550141<14155550200,Ann\n');
+    const first = join(dir, 'multi.jsonl');
+    const sent = await runBin(['sms', '--csv', csv, ...SEND, '--yes', '--results', first], { env, cwd: dir });
+    expect(sent.code, sent.stderr).toBe(0);
+    const uuids = (lines(readFileSync(first, 'utf8'))[0]!.message_uuid as string[]).map((u) => u.toLowerCase());
+    await waitFor(
+      () => sandbox.messages().filter((m) => uuids.includes(m.message_uuid) && ['failed', 'delivered'].includes(m.message_state)).length === 2,
+      'final states',
+    );
+    for (const ext of ['jsonl', 'csv']) {
+      const reported = join(dir, `multi-report.${ext}`);
+      const report = await runBin(['report', '--results', first, '--fetch', '--out', reported], { env, cwd: dir });
+      expect(report.code, report.stderr).toBe(0);
+      const again = await runBin(['sms', '--dst', '14155550141<14155550200', '--src', '14155550100', '--text', 'Hi', '--suppress', reported, '--dry-run'], {
+        env,
+        cwd: dir,
+      });
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`14155550200 (multi-report.${ext}) is on the suppression list`);
+      expect(again.stderr).not.toContain('14155550141 (');
+    }
   });
 
   it('a malformed or missing list stops the run with the file and line, nothing sent', async () => {
@@ -176,7 +239,7 @@ describe('--max-cost', () => {
     expect(refused.stderr).toContain('none could be had for CH (1 unit)');
     expect(posts().length).toBe(before);
     const json = await runBin(['sms', '--dst', '+41 44 555 12 34', '--src', '14155550100', '--text', 'x', '--max-cost', '5', '--json'], { env, cwd: dir });
-    expect(JSON.parse(json.stderr.trim().split('\n').at(-1)!).error.code).toBe('max_cost');
+    expect((JSON.parse(json.stderr.trim().split('\n').at(-1)!) as { error: { code: string } }).error.code).toBe('max_cost');
     const sent = await runBin(['sms', '--dst', '+41 44 555 12 34', '--src', '14155550100', '--text', 'Grüezi'], { env, cwd: dir });
     expect(sent.code, sent.stderr).toBe(0);
   });

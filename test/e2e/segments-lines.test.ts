@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
+import { segmentsReport } from '../../src/core/segments-report.js';
 import type { Io } from '../../src/io.js';
 import { runCli } from '../helpers/io.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
@@ -49,6 +50,38 @@ describe('segments --lines', () => {
       expect(results[i]).toEqual({ line: i + 1, ...(JSON.parse(single.stdout) as object) });
       expect(Object.keys(results[i]!)).toEqual(['line', ...Object.keys(JSON.parse(single.stdout) as object)]);
     }
+  });
+
+  it('gives each line of every kind what `segments --text` gives it: escapes, control characters, a line too long to write from its bytes', async () => {
+    // JSON without --smart-encoding is written straight from the input bytes, up to lines of 16 KB;
+    // longer ones, --smart-encoding and the table are decoded and counted as text.
+    const texts = [
+      'say "hi" \\ back\\slash',
+      'tab\there\fform\u0001\u001f\u007f`',
+      'mid\rline CR',
+      '\u2028 Ж 😀 {€}',
+      `${'x'.repeat(16_000)}😀`,
+      'é'.repeat(9000),
+      '€',
+    ];
+    const out = await lines(['--json'], `${texts.join('\n')}\n`);
+    expect(out.code).toBe(0);
+    const results = parse(out.stdout);
+    expect(results).toHaveLength(texts.length);
+    for (const [i, text] of texts.entries()) {
+      const single = await runCli(['segments', '--text', text, '--json']);
+      expect(out.stdout.split('\n')[i], text.slice(0, 40)).toBe(JSON.stringify({ line: i + 1, ...(JSON.parse(single.stdout) as object) }));
+    }
+  });
+
+  it('fills and hands over many output blocks without losing or reordering a line', async () => {
+    const kinds = ['Hello {world}', 'Привет, как дела?', '“Quoted” 👍', 'Ça va très bien §¿¡', 'a"b\\c'];
+    const texts = Array.from({ length: 8000 }, (_, i) => `${kinds[i % kinds.length]!} #${i} `.repeat(1 + (i % 23)));
+    const out = await lines(['--json'], texts.join('\r\n'), 100_003);
+    expect(out.code).toBe(0);
+    // Over 10 blocks of 256 KiB.
+    expect(Buffer.byteLength(out.stdout)).toBeGreaterThan(10 * (1 << 18));
+    expect(out.stdout).toBe(texts.map((text, i) => `${JSON.stringify({ line: i + 1, ...segmentsReport(text) })}\n`).join(''));
   });
 
   it('applies --smart-encoding to each line, as segments --smart-encoding does', async () => {

@@ -30,7 +30,7 @@ export function checkDestinations(
         if (part.trim() === '') continue;
         const read = readNumber(part, rules);
         if (!read.ok) {
-          add('dst', read.hint ? `${read.problem}. ${read.hint}` : read.problem);
+          add('dst', read.hint ? `${read.problem}. ${read.hint.replace(/\.$/, '')}` : read.problem);
           continue;
         }
         if (seen.has(read.number)) continue;
