@@ -56,11 +56,7 @@ function bashScript(program: string, specs: CommandSpec[]): string {
   const values = valueCompleters(specs)
     .map(({ complete, keys }) => {
       const action =
-        complete.kind === 'choices'
-          ? `${fn}_words ${sq(complete.values.join(' '))}`
-          : complete.kind === 'files'
-            ? `${fn}_files`
-            : `${fn}_words "$("\${COMP_WORDS[0]/#\\~/$HOME}" completion --profiles \${config:+--config "$config"} 2>/dev/null)"`;
+        complete.kind === 'choices' ? `${fn}_words ${sq(complete.values.join(' '))}` : complete.kind === 'files' ? `${fn}_files` : `${fn}_profiles`;
       return `    ${keys.map(sq).join('|')}) ${action} ;;`;
     })
     .join('\n');
@@ -108,15 +104,33 @@ ${caseTable(args, '    ')}
   esac
 }
 
+# The words of $1 (a list the script holds) that start with what is typed, compared literally:
+# compgen -W would expand $(…) and \`…\` in them.
 ${fn}_words() {
-  local IFS=$'\\n'
-  COMPREPLY=($(IFS=$' \\t\\n'; compgen -W "$1" -- "$cur"))
+  local IFS=$' \\t\\n' word words
+  COMPREPLY=()
+  read -ra words <<< "$1"
+  for word in "\${words[@]}"; do
+    if [[ $word == "$cur"* ]]; then COMPREPLY+=("$word"); fi
+  done
+}
+
+# Profile names, one a line from the program (they come from a config file, maybe a checkout's):
+# never expanded, each offered as one word quoted for the shell ("us west" → us\\ west).
+${fn}_profiles() {
+  local name quoted
+  COMPREPLY=()
+  while IFS= read -r name; do
+    printf -v quoted %q "$name"
+    if [[ $name == "$cur"* || $quoted == "$cur"* ]]; then COMPREPLY+=("$quoted"); fi
+  done < <("\${COMP_WORDS[0]/#\\~/$HOME}" completion --profiles \${config:+--config "$config"} 2>/dev/null)
 }
 
 ${fn}_files() {
+  local file
   compopt -o filenames 2>/dev/null
-  local IFS=$'\\n'
-  COMPREPLY=($(compgen -f -- "$cur"))
+  COMPREPLY=()
+  while IFS= read -r file; do COMPREPLY+=("$file"); done < <(compgen -f -- "$cur")
 }
 
 ${fn}_value() {

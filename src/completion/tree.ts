@@ -28,13 +28,21 @@ export interface CommandSpec {
   takesArguments: boolean;
 }
 
-/** Flags whose value is a path. */
-const FILE_FLAGS = new Set(['--csv', '--results', '--journal', '--config', '--suppress', '--events', '--out']);
+/**
+ * A flag takes a path when its value is named so in --help: `--csv <path|->`, `--file <path>`.
+ * Read off the flag itself, so a new path-taking flag is completed without a list to keep up.
+ */
+const PATH_VALUE_NAMES = new Set(['path', 'file']);
+
+function valueNames(flags: string): string[] {
+  const value = /[<[]([^>\]]*)[>\]]/.exec(flags)?.[1];
+  return value === undefined ? [] : value.split('|');
+}
 
 function completerOf(option: Option): Completer {
   if (option.argChoices) return { kind: 'choices', values: option.argChoices };
-  if (option.long !== undefined && FILE_FLAGS.has(option.long)) return { kind: 'files' };
   if (option.long === '--profile') return { kind: 'profiles' };
+  if (valueNames(option.flags).some((name) => PATH_VALUE_NAMES.has(name))) return { kind: 'files' };
   return { kind: 'none' };
 }
 

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { ConfigError, ExitCode, describeSystemError } from '../errors.js';
 import { describeOrigin, requireCredentials, type Credentials, type Settings } from './settings.js';
+import { commandWords, tokenCommandProblem } from './command-line.js';
 
 export interface ResolveCredentialsOptions {
   env: Record<string, string | undefined>;
@@ -14,70 +15,39 @@ export interface ResolveCredentialsOptions {
   cwd?: string;
   /** How long the command may take (default 60 s: a password manager may wait for an unlock). */
   timeoutMs?: number;
+  /** Whether the command has --sandbox, for the hint of the "no credentials" error (default: it has). */
+  sandbox?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * After the command exits, how long its output may take to end. Usually the output ends with it;
+ * a process it left running in the background (an agent it started) may hold the pipe open for
+ * good, and is neither waited for nor stopped: it is not ours to stop.
+ */
+const OUTPUT_GRACE_MS = 1000;
 /** More output than any token: the command is not one that prints a token. */
 const MAX_OUTPUT_BYTES = 64 * 1024;
 
 export async function resolveCredentials(settings: Settings, options: ResolveCredentialsOptions): Promise<Credentials> {
   const command = settings.authTokenCommand;
-  if (settings.authToken !== undefined || command === undefined) return requireCredentials(settings);
+  const hint = { sandbox: options.sandbox ?? true };
+  if (settings.authToken !== undefined || command === undefined) return requireCredentials(settings, hint);
   // The Auth ID is checked first: a missing or malformed one makes running the command pointless.
-  requireCredentials({ ...settings, authToken: 'pending' });
-  const argv = typeof command === 'string' ? splitCommand(command) : command;
+  requireCredentials({ ...settings, authToken: 'pending' }, hint);
   const where = describeOrigin(settings, 'authTokenCommand');
-  if (argv.length === 0 || argv[0]!.trim() === '') {
-    throw new ConfigError(
-      `authTokenCommand (${where}) is empty.`,
-      'Give it the command that prints the token, e.g. "pass show plivo/auth-token".',
-      ExitCode.auth,
-    );
-  }
-  const token = await runTokenCommand(argv, where, options);
-  return requireCredentials({ ...settings, authToken: token });
+  // Checked when the file is read; settings made by hand (a library caller) are checked here.
+  const problem = tokenCommandProblem(command);
+  if (problem !== undefined) throw new ConfigError(`authTokenCommand (${where}) ${problem}.`, 'See .plivorc.example.');
+  const token = await runTokenCommand(commandWords(command), where, options);
+  return requireCredentials({ ...settings, authToken: token }, hint);
 }
 
 /**
- * Splits a command line into words the way a shell would for plain words: at spaces, with '…' and
- * "…" grouping and \ escaping; nothing is expanded ($VAR, ~, globs) and there are no pipes.
+ * Runs the command, stdin closed; its output is never shown (it may hold secrets). The token is
+ * the first line of what it printed once it has exited: a complete first line is taken at once,
+ * else what came before its output ended (or before OUTPUT_GRACE_MS after it exited).
  */
-export function splitCommand(line: string): string[] {
-  const words: string[] = [];
-  let word: string | undefined;
-  let quote: "'" | '"' | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quote === "'") {
-      if (ch === "'") quote = undefined;
-      else word = (word ?? '') + ch;
-    } else if (quote === '"') {
-      if (ch === '"') quote = undefined;
-      else if (ch === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) word = (word ?? '') + line[++i]!;
-      else word = (word ?? '') + ch;
-    } else if (/\s/.test(ch)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      word ??= '';
-    } else if (ch === '\\' && i + 1 < line.length) {
-      word = (word ?? '') + line[++i]!;
-    } else {
-      word = (word ?? '') + ch;
-    }
-  }
-  if (quote !== undefined)
-    throw new ConfigError(
-      `authTokenCommand has an unclosed ${quote} quote: ${line}`,
-      'Close the quote, or give the command as a list: ["pass", "show", "plivo/auth-token"].',
-      ExitCode.auth,
-    );
-  if (word !== undefined) words.push(word);
-  return words;
-}
-
-/** Runs the command, stdin closed; its output is never shown (it may hold secrets). */
 function runTokenCommand(argv: string[], where: string, options: ResolveCredentialsOptions): Promise<string> {
   const [program, ...args] = argv as [string, ...string[]];
   const name = basename(program);
@@ -90,25 +60,39 @@ function runTokenCommand(argv: string[], where: string, options: ResolveCredenti
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
+    let exited = false;
+    let grace: NodeJS.Timeout | undefined;
+    const output = () => Buffer.concat(chunks).toString('utf8');
     const settle = (error: ConfigError | undefined, token?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (error === undefined) return resolve(token!);
-      // Given up on: a child it started (`sleep` under a script) may still hold the pipes open.
-      child.kill('SIGKILL');
+      clearTimeout(grace);
+      // Not read any further: a background process still holding the pipes gets EPIPE, not us a wait.
       child.stdout.destroy();
       child.stderr.destroy();
+      if (error === undefined) return resolve(token!);
+      // Only the command itself, and only while it runs (after its exit its pid may be another's).
+      if (!exited) child.kill('SIGKILL');
       reject(error);
+    };
+    const take = () => {
+      const first = output().split(/\r?\n/, 1)[0]!.trim();
+      if (first === '') settle(fail('printed no token (its first line of output is empty)', 'Make the command print the token on its first line.'));
+      else settle(undefined, first);
     };
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_OUTPUT_BYTES)
-        settle(fail(`printed more than ${MAX_OUTPUT_BYTES / 1024} KiB, which is not a token`, 'Make the command print only the token.'));
-      else chunks.push(chunk);
+        return settle(fail(`printed more than ${MAX_OUTPUT_BYTES / 1024} KiB, which is not a token`, 'Make the command print only the token.'));
+      chunks.push(chunk);
+      if (exited && /\r?\n/.test(output())) take();
     });
     // Read and dropped: a full pipe would stall the command.
     child.stderr.resume();
+    child.stdout.on('end', () => {
+      if (exited) take();
+    });
     const timer = setTimeout(
       () =>
         settle(
@@ -126,12 +110,13 @@ function runTokenCommand(argv: string[], where: string, options: ResolveCredenti
         settle(fail(`could not be started: ${describeSystemError(error)}`, seeWhy));
       }
     });
-    child.on('close', (code, signal) => {
+    // 'exit', not 'close': 'close' waits for every process holding the pipes, background ones too.
+    child.on('exit', (code, signal) => {
+      exited = true;
       if (signal !== null) return settle(fail(`was stopped by ${signal}`, seeWhy));
       if (code !== 0) return settle(fail(`failed (exit code ${code}); its output is not shown, as it may hold secrets`, seeWhy));
-      const first = Buffer.concat(chunks).toString('utf8').split(/\r?\n/, 1)[0]!.trim();
-      if (first === '') return settle(fail('printed no token (its first line of output is empty)', 'Make the command print the token on its first line.'));
-      settle(undefined, first);
+      if (child.stdout.readableEnded || /\r?\n/.test(output())) return take();
+      grace = setTimeout(take, OUTPUT_GRACE_MS);
     });
   });
 }

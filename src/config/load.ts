@@ -4,6 +4,7 @@
  * parsed with cosmiconfig's loaders; the search is done here, because a search must never run
  * JavaScript (a checkout's `.plivorc.js` would run code on every send), and `cosmiconfig()` itself
  * would first look for its own meta config in the working directory (`.config/config.js` too).
+ * For the same reason an `authTokenCommand` is kept only from the user config file or --config.
  */
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -51,7 +52,16 @@ export async function loadConfig({ cwd, homedir, path, env = process.env }: Load
       `Skipped ${file}: a JavaScript config file is loaded only when named with --config (a checkout must not run code on every send). To use it: --config ${file}`,
   );
   if (found.filepath === undefined || found.raw === undefined) return { config: {}, filepath: found.filepath, warnings };
-  const config = parseConfigFile(found.raw, found.filepath);
+  let config = parseConfigFile(found.raw, found.filepath);
+  if (!found.trusted) {
+    const ignored = withoutTokenCommands(config);
+    if (ignored.layers.length > 0) {
+      config = ignored.config;
+      warnings.push(
+        `Ignoring authTokenCommand in ${found.filepath} (${ignored.layers.join(', ')}): a command is run only from the user config file (in ${userConfigDir(homedir, env)}) or a file named with --config, as a checkout must not run code on every send. To use it: --config ${found.filepath}`,
+      );
+    }
+  }
   warnings.push(...(await tokenWarnings(config, found.filepath)));
   return { config, filepath: found.filepath, warnings };
 }
@@ -61,11 +71,30 @@ interface Found {
   raw: unknown;
   /** JavaScript config files the search passed over. */
   skipped: string[];
+  /** Named with --config, or the user config file: its authTokenCommand may be run. */
+  trusted: boolean;
+}
+
+/** The file's settings without any authTokenCommand, and the layers that had one (`top level`, `profile 'work'`). */
+function withoutTokenCommands(file: ConfigFile): { config: ConfigFile; layers: string[] } {
+  const layers: string[] = [];
+  const { authTokenCommand, profiles, ...top } = file;
+  if (authTokenCommand !== undefined) layers.push('top level');
+  const config: ConfigFile = top;
+  if (profiles !== undefined) {
+    config.profiles = Object.fromEntries(
+      Object.entries(profiles).map(([name, { authTokenCommand: command, ...rest }]) => {
+        if (command !== undefined) layers.push(`profile '${name}'`);
+        return [name, rest];
+      }),
+    );
+  }
+  return { config, layers };
 }
 
 async function loadNamed(filepath: string, given: string): Promise<Found> {
   try {
-    return { filepath, raw: await readConfigFile(filepath), skipped: [] };
+    return { filepath, raw: await readConfigFile(filepath), skipped: [], trusted: true };
   } catch (error) {
     throw describeReadError(error, given, '--config');
   }
@@ -139,10 +168,10 @@ async function search(cwd: string, homedir: string, env: Record<string, string |
         throw describeReadError(error, filepath, 'search');
       }
       // An empty file, or a package.json without a "plivo" key, says nothing: search on.
-      if (raw !== undefined && raw !== null) return { filepath, raw, skipped };
+      if (raw !== undefined && raw !== null) return { filepath, raw, skipped, trusted: global };
     }
   }
-  return { filepath: undefined, raw: undefined, skipped };
+  return { filepath: undefined, raw: undefined, skipped, trusted: false };
 }
 
 /** What went wrong reading a config file, and what to do: never "fix its syntax" for a permission. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError, ExitCode } from '../errors.js';
 import { problemsFromZod, type Problem } from '../core/problems.js';
 import { SETTING_RANGES, type Range } from '../core/fields.js';
+import { tokenCommandProblem } from './command-line.js';
 
 /** A number within `range` (config files are checked like flags). */
 function ranged(range: Range) {
@@ -37,7 +38,10 @@ const settingsShape = {
    * A command (no shell) whose first line of output is the auth token, run only when a command
    * needs credentials: a string split at spaces (quotes group words), or the program and its arguments.
    */
-  authTokenCommand: z.union([text(), z.array(text()).min(1, 'must name a program')]),
+  authTokenCommand: z.union([text(), z.array(text())]).superRefine((value, ctx) => {
+    const problem = tokenCommandProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   apiUrl: text(),
   src: text(),
   powerpackUuid: text(),
@@ -241,13 +245,18 @@ export interface Credentials {
   apiUrl: string;
 }
 
-/** The credentials a send needs, or an error (exit 2) saying where to put them. */
-export function requireCredentials(settings: Settings): Credentials {
+interface CredentialsHint {
+  /** Whether the command has --sandbox (sends do; listen, messages, report and status do not). */
+  sandbox: boolean;
+}
+
+/** The credentials a command needs, or an error (exit 2) saying where to put them. */
+export function requireCredentials(settings: Settings, { sandbox }: CredentialsHint = { sandbox: true }): Credentials {
   const missing = [!settings.authId && 'PLIVO_AUTH_ID', !settings.authToken && 'PLIVO_AUTH_TOKEN'].filter(Boolean);
   if (missing.length > 0) {
     throw new ConfigError(
       `No Plivo credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
-      'Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, run plivo-send config init, or add authId and authToken (or authTokenCommand) to .plivorc (see .plivorc.example). To try without an account, add --sandbox.',
+      `Set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, run plivo-send config init, or add authId and authToken to .plivorc (see .plivorc.example; authTokenCommand is run only from the user config file or a file named with --config).${sandbox ? ' To try without an account, add --sandbox.' : ''}`,
       ExitCode.auth,
     );
   }

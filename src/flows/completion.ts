@@ -33,7 +33,8 @@ async function printProfiles(ctx: Context, config: string | undefined): Promise<
   try {
     const load = ctx.loadConfig ?? (await import('../config/load.js')).loadConfig;
     const loaded = await load({ cwd: ctx.io.cwd, homedir: ctx.io.homedir, path: config, env: ctx.io.env });
-    const names = Object.keys(loaded.config.profiles ?? {});
+    // One a line: a name holding a line break cannot be offered (nor typed) as one word.
+    const names = Object.keys(loaded.config.profiles ?? {}).filter((name) => !/[\r\n]/.test(name));
     if (names.length > 0) ctx.io.stdout.write(`${names.join('\n')}\n`);
     return ExitCode.ok;
   } catch {

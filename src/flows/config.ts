@@ -3,8 +3,8 @@
  * settings in effect and where each comes from, and names the config file that is used.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Context } from '../context.js';
@@ -40,7 +40,7 @@ type Layer = Record<string, unknown>;
 export async function runConfigInit(ctx: Context, flags: ConfigInitFlags): Promise<number> {
   const io = ctx.io;
   const out = new Output(io, flags.json === true);
-  const { userConfigFile } = await import('../config/load.js');
+  const { userConfigDir, userConfigFile } = await import('../config/load.js');
   const target = flags.config ? resolve(io.cwd, flags.config) : await userConfigFile(io.homedir, io.env);
   const profile = flags.profile?.trim() || undefined;
   const where = profile ? `profile '${profile}' in ${target}` : target;
@@ -98,6 +98,7 @@ export async function runConfigInit(ctx: Context, flags: ConfigInitFlags): Promi
   const config: Layer = profile ? { ...existing, profiles: { ...(existing.profiles ?? {}), [profile]: updated } } : updated;
   parseConfigFile(config, target); // what is written must load
   await writeConfig(target, config);
+  if (flags.config === undefined) await makeUserDirPrivate(userConfigDir(io.homedir, io.env));
 
   const shadow = flags.config === undefined ? await shadowingFile(ctx, target) : undefined;
   if (out.json) {
@@ -186,20 +187,61 @@ async function verify(ctx: Context, authId: string, authToken: string, out: Outp
   }
 }
 
-/** Written whole to a private temporary file, then renamed over: never half a file, never readable by others. */
+/**
+ * Written whole to a private temporary file, then renamed over: never half a file, never readable
+ * by others. A symlink (a config file kept in a dotfiles repository) is written through: the file
+ * it points to is replaced, the link stays.
+ */
 async function writeConfig(path: string, config: Layer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  let target = path;
   try {
-    await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(temporary, 0o600);
-    await rename(temporary, path);
+    target = await linkTarget(path);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    const temporary = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      await chmod(temporary, 0o600);
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
   } catch (error) {
-    await rm(temporary, { force: true });
+    const shown = target === path ? path : `${path} (a link to ${target})`;
     throw new ConfigError(
-      `Cannot write ${path}: ${(error as Error).message}`,
+      `Cannot write ${shown}: ${(error as Error).message}`,
       'Check that its directory is writable, or write another file with --config <path>.',
     );
+  }
+}
+
+/** The file a path names once symlinks are followed; a link to a file not there yet names that file. */
+async function linkTarget(path: string): Promise<string> {
+  for (let hops = 0; hops < 40; hops++) {
+    let info;
+    try {
+      info = await lstat(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Not there: its directory may still hold links.
+      return join(await realpath(dirname(path)).catch(() => dirname(path)), basename(path));
+    }
+    if (!info.isSymbolicLink()) return join(await realpath(dirname(path)), basename(path));
+    path = resolve(dirname(path), await readlink(path));
+  }
+  throw new Error('too many levels of symbolic links');
+}
+
+/**
+ * The user config directory is private (700), as README says: one that exists already (made by
+ * hand, at 755) is tightened when it is the user's own. Another user's directory is left alone.
+ */
+async function makeUserDirPrivate(dir: string): Promise<void> {
+  try {
+    const info = await stat(dir);
+    if (info.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) await chmod(dir, info.mode & 0o700);
+  } catch {
+    // Not there (the file was written elsewhere through a link) or not ours: nothing to tighten.
   }
 }
 

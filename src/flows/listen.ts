@@ -27,13 +27,14 @@ export async function runListen(ctx: Context, flags: ListenFlags): Promise<numbe
   const out = new Output(ctx.io, flags.json === true);
   const publicUrl = parsePublicUrl(flags.publicUrl);
   const settings = await loadSettings(ctx, flags, out);
-  const credentials = await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd });
+  const credentials = await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false });
   const port = flags.port ?? LISTEN_DEFAULT_PORT;
   const host = flags.host ?? '127.0.0.1';
 
   const { EventRecorder } = await import('../listen/record.js');
   const { startListener } = await import('../listen/server.js');
   const recorder = openRecorder(EventRecorder, flags.out);
+  for (const warning of recorder.warnings) out.warn(warning);
   const counts = { recorded: 0, repeats: 0, rejected: 0 };
   const listener = await startListener({
     port,

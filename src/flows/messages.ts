@@ -36,7 +36,13 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
   const { filters, since, until } = built.query;
   const out = new Output(ctx.io, flags.json === true);
   const settings = await loadSettings(ctx, { profile: flags.profile, config: flags.config, timeout: flags.timeout }, out);
-  const client = await createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }), settings, out, flags.debug === true);
+  const client = await createClient(
+    ctx,
+    await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }),
+    settings,
+    out,
+    flags.debug === true,
+  );
   const controller = new AbortController();
   let stoppedBy: InterruptSignal | undefined;
   const unregister = ctx.io.onInterrupt?.((signal) => {

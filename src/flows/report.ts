@@ -48,7 +48,7 @@ export async function runReport(ctx: Context, flags: ReportFlags): Promise<numbe
   const client = flags.fetch
     ? await (async () => {
         const settings = await loadSettings(ctx, { profile: flags.profile, config: flags.config, timeout: flags.timeout }, out);
-        return createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }), settings, out, flags.debug === true);
+        return createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }), settings, out, flags.debug === true);
       })()
     : undefined;
   try {

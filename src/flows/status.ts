@@ -22,7 +22,13 @@ export async function runStatus(ctx: Context, given: string[], flags: SendFlags)
   const uuids = given.map((uuid) => uuid.toLowerCase());
   const out = new Output(ctx.io, flags.json === true);
   const settings = await loadSettings(ctx, flags, out);
-  const client = await createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd }), settings, out, flags.debug === true);
+  const client = await createClient(
+    ctx,
+    await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }),
+    settings,
+    out,
+    flags.debug === true,
+  );
   try {
     let exitCode: number = ExitCode.ok;
     const found: string[] = [];

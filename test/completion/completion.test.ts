@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProgram } from '../../src/program.js';
@@ -9,6 +9,7 @@ import { completionScript, type Shell } from '../../src/completion/scripts.js';
 import { runCli } from '../helpers/io.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import type { Context } from '../../src/context.js';
+import type { Command } from 'commander';
 
 /** The full command tree, as `plivo-send --help` shows it. */
 function script(shell: Shell): string {
@@ -51,7 +52,7 @@ beforeAll(() => {
  * What bash completes for `line` (the cursor at its end), as the completion function sets
  * COMPREPLY; the words are split as readline would split them (COMP_WORDBREAKS holds "=").
  */
-function complete(line: string): string[] {
+function complete(line: string, cwd = dir): string[] {
   const program = `
 source "$1"
 line=$2
@@ -62,7 +63,7 @@ _plivo_send
 printf '%s\\n' "\${COMPREPLY[@]}"`;
   // "--log=tr" arrives as three words: --log, =, tr.
   const split = line.replace(/(--[a-z-]+)=/g, '$1 = ');
-  const out = execFileSync('bash', ['-c', program, 'bash', bashScript, split], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', ['-c', program, 'bash', bashScript, split], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.split('\n').filter((w) => w !== '');
 }
 
@@ -125,6 +126,25 @@ describe('the bash script completes, run in bash', () => {
     for (const flag of ['--results', '--journal', '--config', '--suppress']) expect(complete(`plivo-send sms ${flag} n`)).toEqual(['notes.txt']);
   });
 
+  it('file names after every flag whose value --help names a path (<path>, <file>), on every command', () => {
+    const ctx: Context = {
+      io: { stdout: { write: () => true }, stderr: { write: () => true }, stdin: process.stdin, env: {}, cwd: '/', homedir: '/' },
+      version: '0.0.0-test',
+    };
+    const flags: string[] = [];
+    const visit = (cmd: Command, path: string[]) => {
+      for (const option of cmd.options) {
+        if (option.hidden || option.long === undefined || !/<(path|file)\b/.test(option.flags)) continue;
+        flags.push(`${path.join(' ')} ${option.long}`);
+        expect(complete(`plivo-send ${path.join(' ')} ${option.long} n`), `${path.join(' ')} ${option.long}`).toEqual(['notes.txt']);
+      }
+      for (const sub of cmd.commands) visit(sub, [...path, sub.name()]);
+    };
+    visit(makeProgram(ctx, { exitCode: 0, json: false, debug: false }), []);
+    // The ones a reviewer found without it, among the others.
+    expect(flags).toEqual(expect.arrayContaining(['segments --file', 'report --events', 'report --results', 'listen --out', 'sms --csv']));
+  });
+
   it('nothing is offered for a free value (a text, a number)', () => {
     expect(complete('plivo-send sms --text ')).toEqual([]);
     expect(complete('plivo-send sms --dst 1')).toEqual([]);
@@ -136,6 +156,20 @@ describe('the bash script completes, run in bash', () => {
     expect(complete('plivo-send sms --config other.json --profile ')).toEqual(['staging']);
     // A config file that cannot be read offers nothing, and prints nothing.
     expect(complete('plivo-send sms --config missing.json --profile ')).toEqual([]);
+  });
+
+  it("profile names are offered as they are, never run: a checkout's .plivorc cannot run code through completion", () => {
+    const evil = join(env.HOME!, 'evil');
+    mkdirSync(evil);
+    const marker = join(evil, 'ran');
+    const names = ['dev', `$(touch ${marker})`, `\`touch ${marker}\``, 'us west', "it's"];
+    writeFileSync(join(evil, '.plivorc'), JSON.stringify({ profiles: Object.fromEntries(names.map((n) => [n, {}])) }));
+    // Each name is one word, quoted as the shell must read it back (printf %q).
+    const quoted = (name: string) => execFileSync('bash', ['-c', 'printf %q "$1"', 'bash', name], { encoding: 'utf8' });
+    expect(complete('plivo-send sms --profile ', evil).sort()).toEqual(names.map(quoted).sort());
+    expect(complete('plivo-send sms --profile u', evil)).toEqual(['us\\ west']);
+    expect(complete('plivo-send sms --profile $', evil)).toEqual([quoted(names[1]!)]);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('subcommands of subcommands, and positional values', () => {
@@ -174,6 +208,23 @@ describe('the zsh and fish scripts', () => {
     expect(fish('plivo-send config init --auth')).toEqual(['--auth-id', '--auth-token']);
     expect(fish('plivo-send sms --profile ')).toEqual(['india', 'marketing', 'tracked']);
     expect(fish('plivo-send sms --csv pe')).toEqual(['people.csv']);
+    expect(fish('plivo-send segments --file no')).toEqual(['notes.txt']);
+  });
+
+  it.runIf(hasShell(FISH))('fish offers profile names as they are, never run', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'plivo-send-fish-')), 'plivo-send.fish');
+    writeFileSync(file, script('fish'));
+    const evil = join(env.HOME!, 'evil-fish');
+    mkdirSync(evil);
+    const marker = join(evil, 'ran');
+    writeFileSync(join(evil, '.plivorc'), JSON.stringify({ profiles: { dev: {}, [`(touch ${marker})`]: {}, [`$(touch ${marker})`]: {}, 'us west': {} } }));
+    const out = spawnSync(FISH, ['--no-config', '-c', `source ${file}; complete -C 'plivo-send sms --profile '`], { encoding: 'utf8', env, cwd: evil });
+    const words = out.stdout
+      .split('\n')
+      .map((l) => l.split('\t')[0])
+      .filter((w) => w !== '');
+    expect(words.sort()).toEqual([`$(touch ${marker})`, `(touch ${marker})`, 'dev', 'us west']);
+    expect(existsSync(marker)).toBe(false);
   });
 });
 
@@ -198,6 +249,9 @@ describe('plivo-send completion', () => {
   it('--profiles prints the profile names, and nothing at all when the config cannot be read', async () => {
     const out = await runCli(['completion', '--profiles'], { config: { profiles: { a: {}, b: {} } } });
     expect([out.code, out.stdout, out.stderr]).toEqual([0, 'a\nb\n', '']);
+    // A name with a line break would be two lines, two names: it is left out.
+    const broken = await runCli(['completion', '--profiles'], { config: { profiles: { a: {}, 'x\ny': {} } } });
+    expect(broken.stdout).toBe('a\n');
     const bad = await runBin(['completion', '--profiles', '--config', 'missing.json'], { env, cwd: dir });
     expect([bad.stdout, bad.stderr]).toEqual(['', '']);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
@@ -147,6 +147,44 @@ function runOnTerminal(args: string[], env: Record<string, string>, answers: Arr
     });
   });
 }
+
+describe('config init: where the file lands', () => {
+  it('a symlink (a dotfiles repository) is written through: the link stays, the file it points to gets the credentials', async () => {
+    const { env, dir, file } = home();
+    const dotfiles = join(dir, 'dotfiles');
+    mkdirSync(dotfiles);
+    writeFileSync(join(dotfiles, 'plivo.json'), JSON.stringify({ rate: 10 }));
+    symlinkSync(join('dotfiles', 'plivo.json'), join(dir, 'link.json'));
+    const out = await runBin(['config', 'init', '--config', 'link.json', '--auth-id', AUTH_ID, '--auth-token', AUTH_TOKEN], { env, cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(read(join(dotfiles, 'plivo.json'))).toEqual({ rate: 10, authId: AUTH_ID, authToken: AUTH_TOKEN });
+    expect(statSync(join(dotfiles, 'plivo.json')).mode & 0o777).toBe(0o600);
+    // The temporary file was made next to the target (one rename), and is gone.
+    expect(readdirSync(dotfiles)).toEqual(['plivo.json']);
+
+    // The user config file as a link to a file not there yet: the file is created where it points.
+    mkdirSync(join(file, '..'), { recursive: true });
+    symlinkSync(join(dotfiles, 'new.json'), file);
+    const user = await runBin(['config', 'init', '--auth-id', AUTH_ID, '--auth-token', AUTH_TOKEN], { env, cwd: dir });
+    expect(user.code, user.stderr).toBe(0);
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(read(join(dotfiles, 'new.json'))).toEqual({ authId: AUTH_ID, authToken: AUTH_TOKEN });
+  });
+
+  it('an existing user config directory at 755 is made 700 (README: "its directory 700"); --config elsewhere leaves it alone', async () => {
+    const { env, dir, file } = home();
+    const userDir = join(file, '..');
+    mkdirSync(userDir, { recursive: true, mode: 0o755 });
+    chmodSync(userDir, 0o755);
+    const elsewhere = await runBin(['config', 'init', '--config', 'project.json', '--auth-id', AUTH_ID, '--auth-token', AUTH_TOKEN], { env, cwd: dir });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(statSync(userDir).mode & 0o777).toBe(0o755);
+    const out = await runBin(['config', 'init', '--auth-id', AUTH_ID, '--auth-token', AUTH_TOKEN], { env, cwd: dir });
+    expect(out.code, out.stderr).toBe(0);
+    expect(statSync(userDir).mode & 0o777).toBe(0o700);
+  });
+});
 
 describe('config init on a terminal', () => {
   it('asks for the Auth ID, the token (not echoed) and a sender, then writes the file', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveCredentials, splitCommand } from '../../src/config/credentials.js';
+import { resolveCredentials } from '../../src/config/credentials.js';
+import { splitCommand } from '../../src/config/command-line.js';
 import { parseConfigFile, resolveSettings, type ConfigFile } from '../../src/config/settings.js';
 import { ConfigError, ExitCode } from '../../src/errors.js';
 
@@ -43,8 +44,37 @@ describe('splitCommand: words as a shell splits plain words, nothing expanded', 
     expect(splitCommand(line)).toEqual(words);
   });
 
-  it('an unclosed quote is a configuration error (exit 2)', () => {
-    expect(() => splitCommand('pass show "plivo')).toThrow(/unclosed " quote/);
+  it('an unclosed quote gives no words', () => {
+    expect(splitCommand('pass show "plivo')).toBeUndefined();
+  });
+});
+
+describe('an authTokenCommand that names no program is an invalid setting (exit 1, like any other), wherever it is found', () => {
+  it.each([
+    ['an empty list', [], /authTokenCommand: is an empty list/],
+    ['a list starting with an empty word', ['', 'show'], /authTokenCommand: must start with the program/],
+    ['an empty string', '', /authTokenCommand: is empty/],
+    ['a blank string', '   ', /authTokenCommand: is empty/],
+    ['an unclosed quote', 'pass show "plivo', /authTokenCommand: has a quote that is not closed/],
+  ])('%s, when the file is read', (_, value, message) => {
+    const error = (() => {
+      try {
+        parseConfigFile({ authId: AUTH_ID, profiles: { vault: { authTokenCommand: value } } }, '/c.json');
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.exitCode).toBe(ExitCode.invalid);
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain('profiles.vault.');
+  });
+
+  it.each([[[]], [''], ['"open']])('%j in settings not read from a file (a library caller): exit 1 too, nothing run', async (value) => {
+    const error = await failure(resolveCredentials(settingsOf({ authId: AUTH_ID, authTokenCommand: value }), { env: {} }));
+    expect(error.exitCode).toBe(ExitCode.invalid);
+    expect(error.message).toMatch(/^authTokenCommand \(\/home\/ada\/\.config\/plivo\/config\.json\) (is|has)/);
   });
 });
 
@@ -130,6 +160,32 @@ describe('resolveCredentials with authTokenCommand', () => {
     const error = await failure(resolveCredentials(settingsOf({ authId: AUTH_ID, authTokenCommand: command }), { env: {}, timeoutMs: 1000 }));
     expect(error.exitCode).toBe(ExitCode.auth);
     expect(error.message).toMatch(/did not finish within 1 s/);
+  });
+
+  it('a command that leaves a process running in the background (holding its output open) is done when it exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plivo-send-cmd-'));
+    const pidFile = join(dir, 'pid');
+    const pids = () => (existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+    try {
+      // A first line, and without its line break (taken when the output has not ended soon after the exit).
+      for (const print of ['echo token; echo more', 'printf token']) {
+        const command = ['sh', '-c', `${print}; sleep 100 & echo $! >> ${pidFile}; exit 0`];
+        // Well below the test's own time limit: waiting for the background sleep fails the test.
+        const credentials = await resolveCredentials(settingsOf({ authId: AUTH_ID, authTokenCommand: command }), { env: {}, timeoutMs: 15_000 });
+        expect(credentials.authToken).toBe('token');
+      }
+      // Not ours to stop: the background process is left running.
+      expect(pids()).toHaveLength(2);
+      for (const pid of pids()) expect(() => process.kill(pid, 0)).not.toThrow();
+    } finally {
+      for (const pid of pids()) {
+        try {
+          process.kill(pid);
+        } catch {
+          // already gone
+        }
+      }
+    }
   });
 
   it('the Auth ID is still checked when the token comes from a command', async () => {

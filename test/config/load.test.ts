@@ -145,3 +145,60 @@ describe('a token in a file others can read', () => {
     expect((await loadConfig({ cwd: dir, homedir: dir, env: {} })).warnings).toEqual([]);
   });
 });
+
+describe("authTokenCommand is kept only from the user config file or --config (a checkout's file must not run code)", () => {
+  const file = {
+    authId: 'MAZJKXNTQ1MDA5MTEX2A',
+    authTokenCommand: ['get-token'],
+    src: 'ACME',
+    profiles: { work: { authTokenCommand: 'op read x' }, plain: { log: 'false' } },
+  };
+
+  it.each(['.plivorc', 'package.json'])(
+    'found by the search in the working directory (%s): dropped, with a warning naming the file and the layers',
+    async (name) => {
+      const dir = home();
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(name === 'package.json' ? { name: 'app', plivo: file } : file));
+      const loaded = await loadConfig({ cwd: dir, homedir: dir, env: { XDG_CONFIG_HOME: join(dir, 'xdg') } });
+      expect(loaded.config).toEqual({ authId: file.authId, src: 'ACME', profiles: { work: {}, plain: { log: 'false' } } });
+      expect(loaded.warnings).toEqual([
+        `Ignoring authTokenCommand in ${path} (top level, profile 'work'): a command is run only from the user config file (in ${join(dir, 'xdg', 'plivo')}) or a file named with --config, as a checkout must not run code on every send. To use it: --config ${path}`,
+      ]);
+    },
+  );
+
+  it('a file further up, between the working directory and home, is no different', async () => {
+    const dir = home();
+    mkdirSync(join(dir, 'repo', 'src'), { recursive: true });
+    writeFileSync(join(dir, 'repo', '.plivorc'), JSON.stringify({ authTokenCommand: 'get-token' }));
+    const loaded = await loadConfig({ cwd: join(dir, 'repo', 'src'), homedir: dir, env: {} });
+    expect(loaded.config).toEqual({});
+    expect(loaded.warnings[0]).toMatch(/^Ignoring authTokenCommand in .*repo\/\.plivorc \(top level\)/);
+  });
+
+  it('named with --config: kept, no warning', async () => {
+    const dir = home();
+    writeFileSync(join(dir, '.plivorc'), JSON.stringify(file));
+    const loaded = await loadConfig({ cwd: dir, homedir: dir, path: '.plivorc', env: {} });
+    expect(loaded.config).toEqual(file);
+    expect(loaded.warnings).toEqual([]);
+  });
+
+  it('the user config file ($XDG_CONFIG_HOME/plivo/config.json, config.yaml…): kept, no warning', async () => {
+    const dir = home();
+    const xdg = join(dir, 'xdg');
+    mkdirSync(join(xdg, 'plivo'), { recursive: true });
+    writeFileSync(join(xdg, 'plivo', 'config.yaml'), `authId: "${file.authId}"\nauthTokenCommand: [get-token]\n`);
+    const loaded = await loadConfig({ cwd: join(dir), homedir: dir, env: { XDG_CONFIG_HOME: xdg } });
+    expect(loaded.filepath).toBe(join(xdg, 'plivo', 'config.yaml'));
+    expect(loaded.config).toEqual({ authId: file.authId, authTokenCommand: ['get-token'] });
+    expect(loaded.warnings).toEqual([]);
+  });
+
+  it('a file without authTokenCommand gets no warning', async () => {
+    const dir = home();
+    writeFileSync(join(dir, '.plivorc'), JSON.stringify({ src: 'ACME' }));
+    expect((await loadConfig({ cwd: dir, homedir: dir, env: {} })).warnings).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeApiUrl, parseConfigFile, requireCredentials, resolveSettings, type ConfigFile } from '../../src/config/settings.js';
 import { ConfigError, ExitCode } from '../../src/errors.js';
+import { runCli } from '../helpers/io.js';
 
 const file: ConfigFile = {
   authId: 'MAFILEFILEFILEFILE01',
@@ -199,5 +200,26 @@ describe('apiUrl from a config file counts only with that file’s own credentia
     const s = resolveSettings({ file, env: { ...env, PLIVO_PROFILE: 'eu' }, flags: {} });
     expect(s.apiUrl).toBe('https://api.plivo.com');
     expect(s.warnings[0]).toMatch(/^Ignoring apiUrl 'https:\/\/api\.eu\.example' from the profile 'eu' of the config file/);
+  });
+});
+
+describe('the "no credentials" hint fits the command', () => {
+  it.each([
+    ['status', ['status', '3a9f6e2c-6d1f-4bb0-9a57-1c1e2f3a4b5c']],
+    ['messages', ['messages']],
+    ['report --fetch', ['report', '--results', 'results.jsonl', '--fetch']],
+    ['listen', ['listen', '--port', '0']],
+  ])('%s has no --sandbox, so the hint does not offer it', async (_, argv) => {
+    const out = await runCli(argv);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('No Plivo credentials: PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN are not set.');
+    expect(out.stderr).toContain('run plivo-send config init');
+    expect(out.stderr).not.toContain('--sandbox');
+  });
+
+  it('a send offers --sandbox to try without an account', async () => {
+    const out = await runCli(['sms', '--src', '14155550100', '--dst', '14155550101', '--text', 'Hi']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('To try without an account, add --sandbox.');
   });
 });

@@ -133,11 +133,11 @@ describe('plivo-send report', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ fetched: 2, events: { used: 4, ignored: 1, skipped: 1 } });
     const lines = readFileSync(join(dir, 'report.csv'), 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('row,dst,status,message_uuid,segments,attempts,error,state,error_code,amount');
-    expect(lines[2]).toMatch(new RegExp(`^2,14155550050,sent,${uuidOf.get('14155550050')},1,1,,failed,50,0\\.00000$`));
-    expect(lines[3]).toMatch(/^3,14155550070,sent,[0-9a-f-]{36},1,1,,undelivered,70,0\.00500$/);
-    expect(lines[4]).toMatch(/^4,not-a-number,invalid,,,0,.+,,,$/);
-    expect(lines[5]).toMatch(/,delivered,,0\.01000$/);
+    expect(lines[0]).toBe('row,dst,status,message_uuid,segments,attempts,error,state,error_code,amount,stopped');
+    expect(lines[2]).toMatch(new RegExp(`^2,14155550050,sent,${uuidOf.get('14155550050')},1,1,,failed,50,0\\.00000,$`));
+    expect(lines[3]).toMatch(/^3,14155550070,sent,[0-9a-f-]{36},1,1,,undelivered,70,0\.00500,$/);
+    expect(lines[4]).toMatch(/^4,not-a-number,invalid,,,0,.+,,,,$/);
+    expect(lines[5]).toMatch(/,delivered,,0\.01000,$/);
     expect(statSync(join(dir, 'report.csv')).mode & 0o777).toBe(0o600);
     // and back to JSON Lines, read from the CSV just written
     const again = await runBin(['report', '--results', 'report.csv', '--out', 'again.jsonl'], { env: cleanEnv(), cwd: dir });
