@@ -152,11 +152,12 @@ describe('every documented example runs as written', () => {
   );
 });
 
-describe('.plivorc.example copied as it is', () => {
+describe('.plivorc.example copied as it is, where README says (the user config file)', () => {
   const dryRun = async (extra: string[]) => {
     const home = makeHome();
-    cpSync(join(ROOT, '.plivorc.example'), join(home, '.plivorc'));
-    chmodSync(join(home, '.plivorc'), 0o600);
+    mkdirSync(join(home, '.config', 'plivo'), { recursive: true });
+    cpSync(join(ROOT, '.plivorc.example'), join(home, '.config', 'plivo', 'config.json'));
+    chmodSync(join(home, '.config', 'plivo', 'config.json'), 0o600);
     const out = await runBin(['sms', '--dst', '14155550101', '--text', 'Your code is 123456', '--dry-run', '--json', ...extra], {
       env: cleanEnv({ HOME: home, XDG_CONFIG_HOME: join(home, '.config') }),
       cwd: join(home, 'project'),

@@ -57,7 +57,7 @@ describe('sandbox and status (spawned binaries)', () => {
     const env = cleanEnv({ PLIVO_API_URL: sb.url, PLIVO_AUTH_ID: sb.auth_id, PLIVO_AUTH_TOKEN: sb.auth_token });
     const sent = await runBin(['sms', '--src', '14155550100', '--dst', '14155550050', '--text', 'Hello', '--wait', '10'], { env });
     expect(sent.code).toBe(1);
-    expect(sent.stdout).toMatch(/failed · to 14155550050 · error 50: invalid destination number/);
+    expect(sent.stdout).toMatch(/failed · to 14155550050 · error 50: Invalid destination number/);
   });
 
   it('a wrong token is a 401 from the sandbox: exit 2', async () => {
