@@ -74,12 +74,12 @@ add(
 
 const live = await measureLiveBatch({ rows: quick ? 500 : 2000 });
 add(
-  `live batch, ${fmt(live.rows)} rows, 50 ms answers, concurrency 50, journal on`,
+  `live batch, ${fmt(live.rows)} rows, 50 ms answers, concurrency 50, journal on, median of ${live.runs}`,
   `${fmt(live.oursPerSec, 0)} msg/s vs SDK + p-limit ${fmt(live.sdkPerSec, 0)} msg/s (${fmt(live.ratio, 2)}×)`,
-  '≥ SDK',
-  live.ratio >= 1,
+  '≥ 1.05× SDK',
+  live.ratio >= 1.05,
 );
-add('CPU time per sent message', `${fmt(live.oursCpuPerMsg, 3)} ms (SDK ${fmt(live.sdkCpuPerMsg, 3)} ms)`, 'reported');
+add('CPU time per sent message', `${fmt(live.oursCpuPerMsg, 3)} ms (SDK ${fmt(live.sdkCpuPerMsg, 3)} ms)`, '≤ SDK', live.oursCpuPerMsg <= live.sdkCpuPerMsg);
 
 const commit = (() => {
   try {

@@ -1,5 +1,5 @@
 // Bundles the library entry (src/lib.ts → dist/lib.js) apart from the CLI: one self-contained
-// file that loads neither commander, got nor the sandbox, and its type declarations
+// file that loads neither commander, the HTTP client nor the sandbox, and its type declarations
 // (dist/types/*.d.ts, emitted by tsc). Run after scripts/build.js, which empties dist/.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';

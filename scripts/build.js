@@ -1,7 +1,7 @@
 // Bundles src/ into dist/ with esbuild, in two builds:
 // - dist/cli.cjs, the entry, alone in one file: what `segments` and `--version` need (start-up time
 //   in shell loops: every module file read costs), and an import() of ./program.js for the rest;
-// - dist/program.js, commander and the command tree, with the heavy parts (zod, got, cosmiconfig,
+// - dist/program.js, commander and the command tree, with the heavy parts (zod, cosmiconfig,
 //   csv-parse, ora, the sandbox) in chunks loaded only by the commands that use them.
 // The two share no module state: cli.cjs hands program.js nothing but the argv and the Context.
 // Type checking is tsc's job (npm run typecheck); this only emits.

@@ -11,7 +11,7 @@ import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js'
 
 const SAMPLES = 10;
 /** The country of a number the metadata cannot place (sent with --no-number-check). */
-export const UNPLACED = '??';
+const UNPLACED = '??';
 /** Plivo's default throughput per account (its Message API rate-limit documentation), messages per second. */
 const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
 const DEFAULT_MESSAGE_EXPIRY = 10_800;
@@ -222,7 +222,7 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
 }
 
 /** `US 1,200 messages · GB 350 · ??  2`: most messages first, eight countries at most. */
-export function describeCountries(countries: ReadonlyMap<string, { messages: number }>): string {
+function describeCountries(countries: ReadonlyMap<string, { messages: number }>): string {
   const sorted = [...countries].sort((a, b) => b[1].messages - a[1].messages || a[0].localeCompare(b[0]));
   const shown = sorted
     .slice(0, 8)

@@ -20,6 +20,7 @@ interface Spinner {
 
 /** The rate is measured over this many recent milliseconds. */
 const RATE_WINDOW_MS = 10_000;
+const SAMPLE_MS = 100;
 
 /**
  * Rows per second over the last RATE_WINDOW_MS: neither the average since the start (which hides a
@@ -35,6 +36,13 @@ export class RateMeter {
   }
 
   record(done: number, at: number): void {
+    // One sample per SAMPLE_MS at most (a fast batch finishes rows by the thousand a second): a
+    // later count within it updates the last sample, whose time stays, so the rate is never over.
+    const last = this.samples[this.samples.length - 1]!;
+    if (this.samples.length > 1 && at - last.at < SAMPLE_MS) {
+      last.done = done;
+      return;
+    }
     this.samples.push({ at, done });
     // Keep one sample at or before the window's start, so the window always spans it fully.
     while (this.samples.length > 2 && this.samples[1]!.at <= at - RATE_WINDOW_MS) this.samples.shift();

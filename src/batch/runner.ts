@@ -4,7 +4,8 @@
  * - `runDryRun`: one pass; prints one line per row and builds the plan;
  * - `runPlanPass`: builds the plan before a send (and, on resume, checks every journalled row
  *   still renders to the journalled body, and collects the rows whose outcome is unknown);
- * - `runSendPass` (sender.ts): sends each row once under the rate limiter and concurrency bound.
+ * - `runSendPass` (sender.ts): sends each row once under the rate limiter and concurrency bound
+ *   (a CSV of up to KEEP_PREPARED_ROWS rows is not read again: the plan pass kept its rows).
  * Between the last two, `resolveUnknowns` (sender.ts) looks unknown rows up in Plivo's message
  * list before anything new is sent, so a message this run sends cannot pass for an earlier one.
  */
@@ -35,6 +36,39 @@ interface CsvOptions {
   encoding?: string | undefined;
   delimiter?: string | undefined;
   skipDuplicates?: boolean | undefined;
+}
+
+/**
+ * A plan pass keeps the rows it rendered for the send pass that follows, when the CSV has no more
+ * than this many: the send pass then neither reads nor renders them again (a larger CSV is read
+ * again, so that memory stays flat however long it is).
+ */
+const KEEP_PREPARED_ROWS = 10_000;
+const keptRows = new WeakMap<BatchInput, PreparedRow[]>();
+
+/** The rows of the CSV, rendered, in order. */
+export interface PreparedRows {
+  next(): Promise<PreparedRow | undefined>;
+  close(): void;
+}
+
+/** The rows for the send pass: those the plan pass kept (taken once), else the CSV read again. */
+export async function openPreparedRows(batch: BatchInput): Promise<PreparedRows> {
+  const kept = keptRows.get(batch);
+  if (kept !== undefined) {
+    keptRows.delete(batch);
+    let i = 0;
+    return { next: () => Promise.resolve(kept[i++]), close: () => undefined };
+  }
+  const { csv, spec } = await openRows(batch, false);
+  let row = 0;
+  return {
+    next: async () => {
+      const cells = await csv.next();
+      return cells === undefined ? undefined : prepareRow(spec, ++row, cells);
+    },
+    close: () => csv.close(),
+  };
 }
 
 export async function openRows(batch: BatchInput, keep: boolean): Promise<{ csv: CsvRows; spec: RowSpec }> {
@@ -126,6 +160,7 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
   const plan = new PlanBuilder(batch.type, { skipping: spec.duplicates });
   const toCheck: CheckItem[] = [];
   let complete = false;
+  let kept: PreparedRow[] | undefined = [];
   try {
     for (let row = 1; ; row++) {
       if (stop.stopped) return { plan: plan.finish(), toCheck, complete };
@@ -152,8 +187,11 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
         }
       }
       plan.add(prepared, standing);
+      if (kept !== undefined && kept.length < KEEP_PREPARED_ROWS) kept.push(prepared);
+      else kept = undefined;
     }
     complete = true;
+    if (kept !== undefined) keptRows.set(batch, kept);
   } finally {
     csv.close();
   }

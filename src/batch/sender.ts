@@ -12,7 +12,7 @@ import { RowState, type JournalIndex, type JournalRecord, type JournalWriter } f
 import { ReorderBuffer, type RowResult } from './results.js';
 import type { Clock, Limiter, Semaphore, StopSignal } from './limiter.js';
 import { NumberClaims, type Blocker, type Turn } from './number-claims.js';
-import { openRows, type BatchInput } from './runner.js';
+import { openPreparedRows, openRows, type BatchInput } from './runner.js';
 
 /** How far the reorder buffer may run ahead of the oldest unfinished row. */
 export const MAX_AHEAD = 10_000;
@@ -83,7 +83,7 @@ export async function runSendPass(
   if (ctx.journal) await ctx.client.readClock?.();
   const claims = new NumberClaims();
   await blockUnresolved(batch, ctx.index, resolutions, claims);
-  const { csv, spec } = await openRows(batch, false);
+  const rows = await openPreparedRows(batch);
   const buffer = new ReorderBuffer(ctx.emit);
   const tasks = new Set<Promise<void>>();
   const state: { abort: Abort | undefined } = { abort: undefined };
@@ -104,9 +104,8 @@ export async function runSendPass(
     let untaken: PreparedRow | undefined;
     for (; ; row++) {
       if (isInterrupted()) break;
-      const cells = await csv.next();
-      if (cells === undefined) break;
-      const prepared = prepareRow(spec, row, cells);
+      const prepared = await rows.next();
+      if (prepared === undefined) break;
       const early = settledResult(prepared, ctx.index, resolutions);
       const blocker = prepared.ok ? claims.blockerOf(prepared.message.destinations) : undefined;
       if (early || !prepared.ok) buffer.put(early!);
@@ -172,15 +171,15 @@ export async function runSendPass(
       // without records as new).
       if (untaken) buffer.put(notReached(untaken, ctx.index, resolutions, state.abort));
       for (row = untaken ? untaken.row + 1 : row; ; row++) {
-        const cells = await csv.next();
-        if (cells === undefined) break;
-        buffer.put(notReached(prepareRow(spec, row, cells), ctx.index, resolutions, state.abort));
+        const prepared = await rows.next();
+        if (prepared === undefined) break;
+        buffer.put(notReached(prepared, ctx.index, resolutions, state.abort));
         const wait = ctx.ready();
         if (wait) await wait;
       }
     }
   } finally {
-    csv.close();
+    rows.close();
   }
   await Promise.allSettled([...tasks]);
   return { interrupted: isInterrupted(), abort: state.abort, rows: reached };

@@ -23,7 +23,7 @@ import { openCsvRows } from './csv.js';
 /** Plivo's delivery error for a recipient who opted out (replied STOP). */
 const STOP_ERROR_CODE = '200';
 
-export class SuppressError extends CliError {
+class SuppressError extends CliError {
   constructor(message: string, hint?: string) {
     super(message, { exitCode: ExitCode.invalid, code: 'suppress', hint });
   }

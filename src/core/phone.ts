@@ -14,7 +14,7 @@
  * fast path cannot settle for certain (trunk prefixes, national numbers, invalid numbers) goes to
  * libphonenumber-js itself. test/core/phone.test.ts checks that both agree.
  */
-import { Metadata, getCountries, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { Metadata, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 /** What `--country` and the metadata make of one destination as written. */
 export type ReadNumber = { ok: true; number: string; country: string | undefined } | { ok: false; problem: string; hint?: string | undefined };
@@ -43,7 +43,7 @@ export function isKnownCountry(iso: string): boolean {
 }
 
 /** `'United States'` for `'US'` (the code itself where the runtime has no name for it). */
-export function countryName(iso: string): string {
+function countryName(iso: string): string {
   try {
     return regionNames.of(iso) ?? iso;
   } catch {
@@ -302,9 +302,4 @@ function planOf(iso: string): CountryPlan {
   };
   plans.set(iso, plan);
   return plan;
-}
-
-/** Every country the metadata knows (for tests and `--country` errors). */
-export function knownCountries(): string[] {
-  return getCountries();
 }

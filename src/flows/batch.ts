@@ -291,6 +291,10 @@ async function sendLocked(
   let results: ResultsFile | undefined;
   let progress: Progress | undefined;
   try {
+    client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
+    // Plivo's clock is read before the first row is sent (journal.ts): asked now, while the plan
+    // pass reads the CSV, rather than after it. A GET of the account resource; it sends nothing.
+    if (journalPath) void client.readClock();
     const pass = await runPlanPass(run.batch, loaded?.index, run.halt);
     if (!pass.complete) {
       out.note('Interrupted before sending: nothing was sent.');
@@ -298,7 +302,6 @@ async function sendLocked(
     }
     const plan = pass.plan;
     printPlan(run, plan);
-    client = await createClient(ctx, credentials, settings, out, flags.debug === true, run.concurrency);
     if (plan.requests > 0) {
       const costClient = client;
       const price = async (): Promise<void> => void (await checkCost(ctx, out, costClient, run.type, plan.countries, run.maxCost));
@@ -408,7 +411,7 @@ function endOfBatch(run: BatchRun, result: SendPassResult, summary: Summary, pla
   if (result.abort?.kind === 'auth') {
     throw new AuthError(
       'Plivo rejected the credentials (401); the batch stopped and the remaining rows were not sent.',
-      'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console, then resume.',
+      'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc, or the token authTokenCommand prints) against the Plivo console (plivo-send config show says where each comes from), then resume.',
       resumeHint(run, resumable),
     );
   }

@@ -41,14 +41,14 @@ function number(value: unknown): number | undefined {
 }
 
 /** Whether `next` replaces `current` as the message's final word. */
-export function isLater(next: Known, current: Known): boolean {
+function isLater(next: Known, current: Known): boolean {
   if (next.sequence !== undefined && current.sequence !== undefined && next.sequence !== current.sequence) return next.sequence > current.sequence;
   if (next.at !== undefined && current.at !== undefined && next.at !== current.at) return next.at > current.at;
   return true; // the later line of the file
 }
 
 /** One line's event as `[uuid, known]`, 'ignore' for an event that is not a status, or the reason it cannot be read. */
-export function parseEvent(line: string): [string, Known] | 'ignore' | { problem: string } {
+function parseEvent(line: string): [string, Known] | 'ignore' | { problem: string } {
   let event: unknown;
   try {
     event = JSON.parse(line);

@@ -27,7 +27,7 @@ export interface HistoryQuery {
   until: Date;
 }
 
-export const DIRECTIONS = ['inbound', 'outbound'] as const;
+const DIRECTIONS = ['inbound', 'outbound'] as const;
 
 /** Plivo lists the last 24 hours when no time filter is given; so does `messages`. */
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
@@ -40,7 +40,7 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\
  * `2h`, `30m`, `7d`, `1w` (that long before `now`), or a date and time: `2024-08-21`,
  * `2024-08-21 18:30`, `2024-08-21T18:30:00Z`, `…+05:30`. Without a zone, the local time.
  */
-export function parseTime(value: string, now: number): Date | undefined {
+function parseTime(value: string, now: number): Date | undefined {
   const text = value.trim();
   const duration = DURATION.exec(text);
   if (duration) return new Date(now - Number(duration[1]) * UNIT_MS[duration[2]!.toLowerCase()]!);

@@ -5,7 +5,7 @@ import { recordTime } from '../transport/evidence.js';
 import { neutralizeCell } from '../batch/results.js';
 import { isErrorCode } from '../core/delivery-errors.js';
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'message_time',
   'message_uuid',
   'message_direction',

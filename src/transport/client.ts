@@ -4,10 +4,17 @@
  * - accepted / rejected / auth: Plivo answered, the outcome is certain;
  * - rate-limited / not-sent: the message was certainly not queued, so retrying is safe;
  * - unknown: it may have been queued (timeout after sending, reset, 5xx): never retried blindly.
+ *
+ * Requests go out through node:http(s) directly (see `exchange`). got did this until a batch was
+ * profiled: its per-request machinery (options merged into a stream wrapper, hooks, event
+ * proxying, a cancelable promise) cost about four times the CPU of the request itself, as much as
+ * the official SDK's whole request, which left no room for the journal and validation a batch
+ * does on top (BENCHMARKS.md, "live batch"). What got gave this module is kept here: the phase
+ * timeouts that prove a request never left, keep-alive agents, proxies through hpagent.
  */
 import http from 'node:http';
 import https from 'node:https';
-import got, { type Agents, type Got, type RequestError } from 'got';
+import { isIP, type Socket } from 'node:net';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { ApiError, AuthError, NetworkError, RateLimitError } from '../errors.js';
 import type { Credentials } from '../config/settings.js';
@@ -102,8 +109,8 @@ interface Paced {
 }
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
-// A timeout in these phases fires before any byte of the request was written.
-const PRE_SEND_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect']);
+/** Each phase of opening a new connection may take this long; none has written a byte of the request. */
+const CONNECT_PHASE_MS = 10_000;
 // Certificate and handshake failures: Node writes no byte of the request before the TLS
 // handshake completes, so these prove the message was not sent.
 const TLS_FAILURES = /^(EPROTO|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|CERT_|HOSTNAME_MISMATCH$)/;
@@ -111,30 +118,22 @@ const TLS_FAILURES = /^(EPROTO|ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGN
 export class PlivoClient {
   readonly baseUrl: string;
   private readonly options: ClientOptions;
-  private readonly agent: Agents;
-  private readonly http: Got;
+  private readonly agents: Agents;
+  /** Where every request goes: the API origin and the account's path, parsed once. */
+  private readonly target: Target;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Plivo's clock offset, narrowed by every answer this client hears. */
   readonly clock = new PlivoClock();
   /** Every list request of the run goes through it: Plivo allows 20 a minute. */
   readonly listPacer: ListPacer;
+  /** The clock request in flight (see `readClock`). */
+  private clockRead: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
     this.options = options;
     this.baseUrl = `${options.apiUrl}/v1/Account/${options.authId}/`;
-    this.agent = makeAgents(options.apiUrl, options.env ?? {}, options.maxSockets ?? 10);
-    // Options merged once: got's per-call option merging was half of a batch's CPU per request.
-    this.http = got.extend({
-      prefixUrl: this.baseUrl,
-      username: options.authId,
-      password: options.authToken,
-      headers: { 'user-agent': `plivo-send/${options.version}`, accept: 'application/json' },
-      timeout: { lookup: 10_000, connect: 10_000, secureConnect: 10_000, request: (options.timeoutSeconds ?? 30) * 1000 },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      agent: this.agent,
-    });
+    this.agents = makeAgents(options.apiUrl, options.env ?? {}, options.maxSockets ?? 10);
+    this.target = makeTarget(this.baseUrl, options, this.agents);
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.listPacer = new ListPacer(parseListRate(options.env?.PLIVO_SEND_LIST_RATE));
   }
@@ -146,7 +145,8 @@ export class PlivoClient {
 
   /** Releases kept-alive sockets so the process can exit. */
   close(): void {
-    for (const agent of Object.values(this.agent)) (agent as http.Agent | undefined)?.destroy();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   /** One POST of a message, classified; never throws for HTTP or network outcomes. */
@@ -207,9 +207,16 @@ export class PlivoClient {
     return (await this.getJson(`Pricing/?country_iso=${encodeURIComponent(countryIso)}`)) as PricingRecord;
   }
 
-  /** Learns Plivo's clock from one cheap request (the account resource), unless it is known. */
-  async readClock(): Promise<void> {
-    if (!this.clock.known) await this.attempt('GET', '');
+  /**
+   * Learns Plivo's clock from one cheap request (the account resource), unless it is known. Callers
+   * share the request in flight: a batch starts it early and its send pass waits for the same one.
+   */
+  readClock(): Promise<void> {
+    if (this.clock.known) return Promise.resolve();
+    this.clockRead ??= this.attempt('GET', '').then(() => {
+      this.clockRead = undefined;
+    });
+    return this.clockRead;
   }
 
   /**
@@ -254,9 +261,9 @@ export class PlivoClient {
     const debug = (outcome: string) => this.options.onDebug?.(`${method} ${this.baseUrl}${path} → ${outcome} (${Math.round(performance.now() - started)} ms)`);
     const sentAt = Date.now();
     try {
-      response = await this.http(path, body !== undefined ? { method, json: body } : { method });
+      response = await exchange(this.target, method, path, body === undefined ? undefined : JSON.stringify(body), this.timeoutMs);
     } catch (error) {
-      const attempt = classifyNetworkError(error as RequestError);
+      const attempt = classifyNetworkError(error as ExchangeError);
       debug(`${attempt.kind}: ${attempt.message}`);
       return attempt;
     }
@@ -273,19 +280,19 @@ export class PlivoClient {
   }
 }
 
-function classifyNetworkError(error: RequestError): Extract<Attempt, { kind: 'not-sent' | 'unknown' }> {
+function classifyNetworkError(error: ExchangeError): Extract<Attempt, { kind: 'not-sent' | 'unknown' }> {
   const code = error.code ?? 'ERR_UNKNOWN';
-  const event = (error as RequestError & { event?: string }).event;
-  if (error.name === 'TimeoutError') {
-    if (event && PRE_SEND_TIMEOUTS.has(event)) return { kind: 'not-sent', code: 'ETIMEDOUT', message: `timed out during ${event}` };
+  if (error.timeout !== undefined) {
+    if (error.timeout !== 'request') return { kind: 'not-sent', code: 'ETIMEDOUT', message: `timed out during ${error.timeout}` };
     return { kind: 'unknown', code: 'ETIMEDOUT', message: 'no answer before the timeout' };
   }
   if (CONNECT_FAILURES.has(code)) return { kind: 'not-sent', code, message: `${code}: ${error.message}` };
-  // A TLS failure before the request was handed to the socket whole (got's `upload` time, set on
-  // the request's 'finish'): nothing reached Plivo. `secureConnect` would not do: it is never set
-  // for a tunnel through a proxy (hpagent hands over a socket already connected), nor for a reused
-  // one, so a TLS error after the request went out would pass for "not sent".
-  if (TLS_FAILURES.test(code) && error.timings?.upload === undefined) {
+  // A TLS failure before the request was handed to the socket whole (its 'finish', which a TLS
+  // socket holds back until the handshake is done): nothing reached Plivo. The handshake's own
+  // event would not do: a tunnel through a proxy (hpagent hands over a socket already connected)
+  // and a reused socket never emit it, so a TLS error after the request went out would pass for
+  // "not sent".
+  if (TLS_FAILURES.test(code) && !error.uploaded) {
     return { kind: 'not-sent', code, message: `the TLS handshake failed (${code}: ${error.message})`, final: true };
   }
   // hpagent's own errors: the proxy refused or did not answer the CONNECT, so no tunnel and no request.
@@ -308,7 +315,7 @@ function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, attempts: 
     case 'auth':
       return new AuthError(
         `Plivo rejected the credentials (401): ${result.message}`,
-        'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc) against the Plivo console.',
+        'Check PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN (or authId / authToken in .plivorc, or the token authTokenCommand prints) against the Plivo console; plivo-send config show says where each comes from.',
       );
     case 'rate-limited':
       return new RateLimitError(`Plivo is still rate limiting${tries} (429): ${result.message}`, 'Wait a minute and try again, or lower --rate for batches.');
@@ -395,6 +402,11 @@ export function formatPlivoTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
+interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
 function makeAgents(apiUrl: string, env: Record<string, string | undefined>, maxSockets: number): Agents {
   const proxy = proxyFor(apiUrl, env);
   if (proxy) {
@@ -407,6 +419,126 @@ function makeAgents(apiUrl: string, env: Record<string, string | undefined>, max
     http: new http.Agent({ keepAlive: true, maxSockets }),
     https: new https.Agent({ keepAlive: true, maxSockets }),
   };
+}
+
+/** Everything about a request that is the same for all of them, worked out once per client. */
+interface Target {
+  request: typeof http.request;
+  agent: http.Agent;
+  hostname: string;
+  port: string | undefined;
+  /** The account's path (`/v1/Account/{auth_id}/`), percent-encoded as a URL holds it. */
+  basePath: string;
+  /** No DNS lookup for an IP address: a new connection starts with `connect`. */
+  isIp: boolean;
+  tls: boolean;
+  headers: Record<string, string>;
+}
+
+function makeTarget(baseUrl: string, options: ClientOptions, agents: Agents): Target {
+  const url = new URL(baseUrl);
+  const tls = url.protocol === 'https:';
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return {
+    request: tls ? https.request : http.request,
+    agent: tls ? agents.https : agents.http,
+    hostname,
+    port: url.port === '' ? undefined : url.port,
+    basePath: url.pathname,
+    isIp: isIP(hostname) !== 0,
+    tls,
+    headers: {
+      'user-agent': `plivo-send/${options.version}`,
+      accept: 'application/json',
+      authorization: `Basic ${Buffer.from(`${options.authId}:${options.authToken}`).toString('base64')}`,
+    },
+  };
+}
+
+interface RawResponse {
+  statusCode: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Where a request stands: opening a new connection (three phases), or sent on an open one. */
+type Phase = 'lookup' | 'connect' | 'secureConnect' | 'request';
+
+/** A request that got no (complete) answer, with what is known about how far it went. */
+interface ExchangeError extends Error {
+  code?: string;
+  /** Set when a timeout ended it: the phase it was in (`request`: after the connection was open). */
+  timeout?: Phase;
+  /** The request was handed to the socket whole (its 'finish'). */
+  uploaded: boolean;
+}
+
+/**
+ * One request and its whole answer. Never follows redirects, never retries, reads any status.
+ * Fails with an ExchangeError; a timeout while a new connection is still being opened (DNS
+ * lookup, TCP connect, TLS handshake) names that phase: no byte of the request can have left
+ * (Node writes it only once the connection is up), which is what makes it safe to retry. A
+ * socket reused from the pool, or a tunnel a proxy agent hands over, is already up.
+ */
+function exchange(target: Target, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const headers =
+      body === undefined ? target.headers : { ...target.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const req = target.request({ hostname: target.hostname, port: target.port, path: target.basePath + path, method, agent: target.agent, headers });
+    let uploaded = false;
+    let phase: Phase = 'request';
+    let phaseTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const fail = (error: Error & { code?: string }, timeout?: Phase): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(requestTimer);
+      clearTimeout(phaseTimer);
+      const failure = error as ExchangeError;
+      failure.uploaded = uploaded;
+      if (timeout !== undefined) failure.timeout = timeout;
+      reject(failure);
+      req.destroy();
+    };
+    const timedOut = (which: Phase): void => {
+      const error = Object.assign(new Error(`Timeout awaiting '${which}' for ${which === 'request' ? timeoutMs : CONNECT_PHASE_MS}ms`), { code: 'ETIMEDOUT' });
+      fail(error, which);
+    };
+    // Past the whole timeout while a new connection is still opening: nothing was written either.
+    const requestTimer = setTimeout(() => timedOut(phase), timeoutMs);
+    const enter = (next: Phase): void => {
+      if (settled) return;
+      clearTimeout(phaseTimer);
+      phase = next;
+      phaseTimer = next === 'request' ? undefined : setTimeout(() => timedOut(next), CONNECT_PHASE_MS);
+    };
+    req.on('socket', (socket: Socket) => {
+      if (!socket.connecting) return;
+      enter(target.isIp ? 'connect' : 'lookup');
+      socket.once('lookup', () => phase === 'lookup' && enter('connect'));
+      socket.once('connect', () => enter(target.tls ? 'secureConnect' : 'request'));
+      if (target.tls) socket.once('secureConnect', () => enter('request'));
+    });
+    req.on('finish', () => (uploaded = true));
+    req.on('error', (error) => fail(error));
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', (error) => fail(error));
+      res.on('close', () => {
+        if (!res.complete) fail(Object.assign(new Error('the connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(requestTimer);
+        clearTimeout(phaseTimer);
+        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text });
+      });
+    });
+    req.end(body);
+  });
 }
 
 /** HTTPS_PROXY / HTTP_PROXY (either case) unless NO_PROXY names the host. */

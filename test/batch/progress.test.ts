@@ -39,6 +39,19 @@ describe('the progress rate', () => {
     for (const rate of shown) expect(rate).toBeLessThanOrEqual(10);
   });
 
+  it('measures a fast batch right: rows finishing by the thousand a second, merged into fewer samples', () => {
+    const meter = new RateMeter(0);
+    // 2,000 rows a second for 15 s, one row every half millisecond.
+    for (let done = 1; done <= 30_000; done++) meter.record(done, done / 2);
+    // A merged sample counts its rows a little early, never late: the rate may read up to one
+    // sample's worth (100 ms of 10 s) low, never high.
+    const within = (rate: number, real: number) => expect(rate >= real * 0.99 && rate <= real, `${rate} for ${real}`).toBe(true);
+    within(meter.rate(15_000), 2000);
+    // Nothing more for 5 s: the window spans from its last sample before 10 s ago (5 s, 10,000
+    // rows done) to now, so 20,000 rows in 15 s.
+    within(meter.rate(20_000), 20_000 / 15);
+  });
+
   it('falls during a pause (a 429 backoff) and after it, instead of keeping the average since the start', async () => {
     const lines: string[] = [];
     const out = { io: { stderr: { write: () => true, isTTY: false } }, json: false, note: (line: string) => lines.push(line) } as unknown as Output;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { backoffMs, formatPlivoTime, parseRetryAfter, PlivoClient, proxyFor } from '../../src/transport/client.js';
 import { recordTime } from '../../src/transport/evidence.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
@@ -97,6 +97,109 @@ describe('PlivoClient against a local server', () => {
     const c = new PlivoClient({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl: 'http://127.0.0.1:1', version: 't' });
     expect(await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).toMatchObject({ kind: 'not-sent', code: 'ECONNREFUSED' });
     c.close();
+  });
+
+  it('sends the message as JSON with Basic auth, the user agent and nothing else of note', async () => {
+    const c = client();
+    const body = { src: '14155550100', dst: '14155550101', type: 'sms', text: 'Héllo ✓' } as const;
+    expect((await c.attemptSend(body)).kind).toBe('accepted');
+    c.close();
+    const post = server.posts().at(-1);
+    expect(post!.url).toBe(`/v1/Account/${AUTH_ID}/Message/`);
+    expect(post!.json).toEqual(body);
+    expect(post!.headers).toMatchObject({
+      authorization: `Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(JSON.stringify(body))),
+      'user-agent': 'plivo-send/t',
+      accept: 'application/json',
+    });
+    expect(post!.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it("callers of readClock share one request, and none is made once Plivo's clock is known", async () => {
+    const c = client();
+    const before = server.requests.length;
+    await Promise.all([c.readClock(), c.readClock()]);
+    await c.readClock();
+    c.close();
+    expect(server.requests.slice(before).map((r) => `${r.method} ${r.url}`)).toEqual([`GET /v1/Account/${AUTH_ID}/`]);
+    expect(c.clock.known).toBe(true);
+  });
+
+  it('a request Plivo never answers is unknown once the timeout passes (it may have been queued)', async () => {
+    server.script({ hang: true });
+    const c = new PlivoClient({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl: server.url, version: 't', timeoutSeconds: 0.3 });
+    expect(await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).toMatchObject({ kind: 'unknown', code: 'ETIMEDOUT' });
+    c.close();
+  });
+
+  it('a TLS handshake that never completes is not-sent: the request was never written', async () => {
+    // Accepts TCP and then says nothing, so the client's TLS handshake waits until the timeout.
+    const received: Buffer[] = [];
+    const silent = net.createServer((socket) => socket.on('data', (d: Buffer) => received.push(d)));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const c = new PlivoClient({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl, version: 't', timeoutSeconds: 0.3 });
+      expect(await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).toMatchObject({
+        kind: 'not-sent',
+        code: 'ETIMEDOUT',
+        message: 'timed out during secureConnect',
+      });
+      c.close();
+      // Only the TLS ClientHello (a handshake record, 0x16) reached the server, never the request.
+      expect(Buffer.concat(received).includes('POST')).toBe(false);
+    } finally {
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('an answer cut off before its end is unknown, not accepted', async () => {
+    const cut = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(202, { 'content-type': 'application/json', 'content-length': '200' });
+        res.write('{"api_id":"a","message_uuid":["');
+        setImmediate(() => res.destroy());
+      });
+    });
+    await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new PlivoClient({ authId: AUTH_ID, authToken: AUTH_TOKEN, apiUrl: `http://127.0.0.1:${(cut.address() as AddressInfo).port}`, version: 't' });
+      expect((await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).kind).toBe('unknown');
+      c.close();
+    } finally {
+      cut.closeAllConnections();
+      await new Promise((resolve) => cut.close(resolve));
+    }
+  });
+
+  it('keeps connections alive: requests one after another share one socket', async () => {
+    const ports = new Set<number>();
+    const counting = http.createServer((req, res) => {
+      ports.add(req.socket.remotePort!);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ api_id: 'a', message_uuid: ['u'] }));
+      });
+    });
+    await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new PlivoClient({
+        authId: AUTH_ID,
+        authToken: AUTH_TOKEN,
+        apiUrl: `http://127.0.0.1:${(counting.address() as AddressInfo).port}`,
+        version: 't',
+      });
+      for (let i = 0; i < 3; i++) expect((await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' })).kind).toBe('accepted');
+      c.close();
+      expect(ports.size).toBe(1);
+    } finally {
+      counting.closeAllConnections();
+      await new Promise((resolve) => counting.close(resolve));
+    }
   });
 
   it('HTTPS_PROXY tunnels requests through the proxy; NO_PROXY bypasses it', async () => {
