@@ -216,6 +216,11 @@ export type PreparedRow =
       duplicateOf?: number;
       /** --suppress: every destination of the row is on a suppression list; reported `suppressed`, not invalid. */
       suppressed?: boolean;
+      /**
+       * --suppress: the message the row would be without the lists, so that a resume can still
+       * check it against the journal (a number suppressed after its row went out stays sent).
+       */
+      unsuppressed?: BuiltMessage;
     };
 
 /** Renders one data row (`row` is 1-based) into a message, or the list of its problems. */
@@ -270,7 +275,17 @@ export function prepareRow(spec: RowSpec, row: number, cells: readonly string[])
 
   const built = buildMessage(options);
   if (!built.ok) {
-    if (built.suppressed) return { ok: false, row, problems: built.problems, dst: built.suppressed.map((s) => s.number).join('<'), suppressed: true };
+    if (built.suppressed) {
+      const unsuppressed = buildMessage({ ...options, numbers: { ...options.numbers!, suppressed: undefined } });
+      return {
+        ok: false,
+        row,
+        problems: built.problems,
+        dst: built.suppressed.map((s) => s.number).join('<'),
+        suppressed: true,
+        ...(unsuppressed.ok ? { unsuppressed: unsuppressed.message } : {}),
+      };
+    }
     return { ok: false, row, problems: problems.concat(built.problems), dst };
   }
   if (problems.length > 0) return { ok: false, row, problems, dst };

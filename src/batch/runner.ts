@@ -166,10 +166,14 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
       if (stop.stopped) return { plan: plan.finish(), toCheck, complete };
       const cells = await csv.next();
       if (cells === undefined) break;
-      const prepared = prepareRow(spec, row, cells);
+      const original = prepareRow(spec, row, cells);
+      let prepared = original;
       let standing: RowStanding = 'new';
       const state = index?.stateOf(row) ?? RowState.none;
       if (index && state !== RowState.none) {
+        // A row the journal has a request for, whose number a --suppress list given on resume now
+        // holds: what went out earlier stands (sent, or looked up); it is never sent again.
+        if (!prepared.ok && prepared.unsuppressed) prepared = { ok: true, row, message: prepared.unsuppressed };
         if (!prepared.ok || !index.hashMatches(row, bodyHash(prepared.message.body))) throw mismatch(batch.input.name, row, prepared.ok);
         if (state === RowState.sent) standing = 'sent';
         else if (state === RowState.inflight || state === RowState.unknown) {
@@ -187,7 +191,7 @@ export async function runPlanPass(batch: BatchInput, index: JournalIndex | undef
         }
       }
       plan.add(prepared, standing);
-      if (kept !== undefined && kept.length < KEEP_PREPARED_ROWS) kept.push(prepared);
+      if (kept !== undefined && kept.length < KEEP_PREPARED_ROWS) kept.push(original);
       else kept = undefined;
     }
     complete = true;

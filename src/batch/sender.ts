@@ -304,8 +304,12 @@ function notReached(p: PreparedRow, index: JournalIndex | undefined, resolutions
 
 /** A row whose result is known without sending: invalid, sent earlier, or resolved by lookup. */
 function settledResult(p: PreparedRow, index: JournalIndex | undefined, resolutions: Map<number, Resolution>): RowResult | undefined {
-  if (!p.ok)
-    return { row: p.row, dst: p.dst, status: p.suppressed ? 'suppressed' : 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) };
+  if (!p.ok) {
+    // Suppressed since its earlier request: sent stays sent, a request still unresolved stays
+    // unknown; only a row that certainly never went out is reported suppressed (and not sent).
+    const earlier = p.unsuppressed && index ? settledResult({ ok: true, row: p.row, message: p.unsuppressed }, index, resolutions) : undefined;
+    return earlier ?? { row: p.row, dst: p.dst, status: p.suppressed ? 'suppressed' : 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) };
+  }
   const base = baseResult(p.row, p.message);
   const resolution = resolutions.get(p.row);
   if (resolution?.kind === 'found') return { ...base, status: 'sent', message_uuid: resolution.uuids, attempts: 1 };

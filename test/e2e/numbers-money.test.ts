@@ -190,6 +190,28 @@ describe('--suppress', () => {
     }
   });
 
+  it('a resume with a list that now holds a number sent earlier keeps that row sent, and sends nothing again', async () => {
+    const csv = file('resume.csv', 'dst,name\n14155550151,Ann\n14155550152,Bob\n14155550153,Cy\n');
+    const journal = join(dir, 'resume-journal.jsonl');
+    const first = await runBin(['sms', '--csv', csv, ...SEND, '--yes', '--journal', journal, '--suppress', file('c.txt', '14155550153\n')], { env, cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const postsAfterFirst = posts().length;
+    const both = file('a-and-c.txt', '14155550151\n14155550153\n');
+    const resumed = await runBin(['sms', '--csv', csv, ...SEND, '--yes', '--journal', journal, '--resume', '--json', '--suppress', both], { env, cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(lines(resumed.stdout).map((r) => [r.dst, r.status])).toEqual([
+      ['14155550151', 'sent'],
+      ['14155550152', 'sent'],
+      ['14155550153', 'suppressed'],
+    ]);
+    expect(posts().length).toBe(postsAfterFirst);
+    // Without the list, the row never sent goes out; the others are not sent again.
+    const last = await runBin(['sms', '--csv', csv, ...SEND, '--yes', '--journal', journal, '--resume', '--json'], { env, cwd: dir });
+    expect(last.code, last.stderr).toBe(0);
+    expect(lines(last.stdout).map((r) => r.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(posts().length).toBe(postsAfterFirst + 1);
+  });
+
   it('a malformed or missing list stops the run with the file and line, nothing sent', async () => {
     const before = posts().length;
     const bad = file('bad.txt', '14155550101\nnot a number\n');
