@@ -308,7 +308,9 @@ function settledResult(p: PreparedRow, index: JournalIndex | undefined, resoluti
     // Suppressed since its earlier request: sent stays sent, a request still unresolved stays
     // unknown; only a row that certainly never went out is reported suppressed (and not sent).
     const earlier = p.unsuppressed && index ? settledResult({ ok: true, row: p.row, message: p.unsuppressed }, index, resolutions) : undefined;
-    return earlier ?? { row: p.row, dst: p.dst, status: p.suppressed ? 'suppressed' : 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) };
+    return (
+      earlier ?? { row: p.row, dst: p.dst, status: p.suppressed ? 'suppressed' : 'invalid', segments: null, attempts: 0, error: describeProblems(p.problems) }
+    );
   }
   const base = baseResult(p.row, p.message);
   const resolution = resolutions.get(p.row);
