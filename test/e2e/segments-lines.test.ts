@@ -2,33 +2,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli.js';
 import { segmentsReport } from '../../src/core/segments-report.js';
-import type { Io } from '../../src/io.js';
-import { runCli } from '../helpers/io.js';
+import { runCli, runPiped } from '../helpers/io.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** `segments --lines` in-process, with `stdin` handed over in chunks of `chunk` bytes. */
-async function lines(argv: string[], stdin: string | Buffer, chunk = 1 << 16): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const bytes = Buffer.from(stdin);
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
-  const io: Io = {
-    stdout: { write: (s: string) => ((stdout += s), true) },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-    stdin: Object.assign(Readable.from(chunks), { isTTY: false }),
-    env: {},
-    cwd: tmpdir(),
-    homedir: tmpdir(),
-  };
-  const code = await run(['segments', '--lines', ...argv], { io, version: '0.0.0-test' });
-  return { code, stdout, stderr };
-}
+const lines = (argv: string[], stdin: string | Buffer, chunk = 1 << 16) => runPiped(run, ['segments', '--lines', ...argv], stdin, chunk);
 
 const parse = (jsonl: string) =>
   jsonl

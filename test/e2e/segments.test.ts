@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { readSegmentsFlags, run } from '../../src/cli.js';
 import { makeProgram, runProgram } from '../../src/program.js';
 import type { Io } from '../../src/io.js';
 import { BIN, cleanEnv, runBin } from '../helpers/spawn.js';
+import { runPiped } from '../helpers/io.js';
 
 describe('plivo-send segments (spawned binary)', () => {
   it('counts a GSM-7 text with an extension character, as JSON', async () => {
@@ -68,24 +67,7 @@ describe('plivo-send segments (spawned binary)', () => {
   });
 });
 
-/** Runs `argv` in-process through `runner` with captured output and `stdin` piped in (in chunks of `chunk` bytes). */
-async function runWith(runner: typeof run, argv: string[], stdin = '', chunk = 1 << 16): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const bytes = Buffer.from(stdin);
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
-  const io: Io = {
-    stdout: { write: (s: string) => ((stdout += s), true) },
-    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
-    stdin: Object.assign(Readable.from(chunks), { isTTY: false }),
-    env: {},
-    cwd: tmpdir(),
-    homedir: tmpdir(),
-  };
-  const code = await runner(argv, { io, version: '0.0.0-test' });
-  return { code, stdout, stderr };
-}
+const runWith = runPiped;
 
 describe('segments without commander (src/cli.ts reads its flags for start-up time)', () => {
   // Every form the short way takes, and forms it leaves to commander: both must answer alike.

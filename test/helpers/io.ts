@@ -64,3 +64,30 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
 
 export const AUTH_ID = 'MAZJKXNTQ1MDA5MTEX2A';
 export const AUTH_TOKEN = 'secret-token-that-must-never-be-printed';
+
+/**
+ * Runs `argv` in-process through `runner` (src/cli.ts's `run`, or program.ts's `runProgram`) with
+ * captured output and `stdin` handed over in chunks of `chunk` bytes, as a pipe would.
+ */
+export async function runPiped(
+  runner: (argv: string[], ctx: { io: Io; version: string }) => Promise<number>,
+  argv: string[],
+  stdin: string | Buffer = '',
+  chunk = 1 << 16,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const bytes = Buffer.from(stdin);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
+  const io: Io = {
+    stdout: { write: (s: string) => ((stdout += s), true) },
+    stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+    stdin: Object.assign(Readable.from(chunks), { isTTY: false }),
+    env: {},
+    cwd: tmpdir(),
+    homedir: tmpdir(),
+  };
+  const code = await runner(argv, { io, version: '0.0.0-test' });
+  return { code, stdout, stderr };
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { cleanEnv, runBin } from '../helpers/spawn.js';
 import { waitFor } from '../helpers/wait.js';
-import { parseAmount, formatAmount } from '../../src/history/summary.js';
+import { parseAmount, formatAmount, type Summary } from '../../src/history/summary.js';
 
 let sandbox: Sandbox;
 let env: Record<string, string>;
@@ -14,22 +14,8 @@ let dir: string;
 /** destination → uuid */
 const uuidOf = new Map<string, string>();
 
-interface Report {
-  rows: number;
-  rows_not_sent: Record<string, number>;
-  sent: number;
-  delivered: number;
-  undelivered: number;
-  failed: number;
-  pending: number;
-  states: Record<string, number>;
-  errors: Array<{ code: string; meaning: string; count: number }>;
-  units: number;
-  amount: string | null;
-  amount_known: number;
-  events: { used: number; ignored: number; skipped: number };
-  fetched: number;
-}
+/** What `report --json` prints: the summary, and what was read to make it. */
+type Report = Summary & { events: { used: number; ignored: number; skipped: number }; fetched: number };
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, deliveryDelayMs: 5, rateLimit: false });
