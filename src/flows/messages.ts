@@ -111,7 +111,10 @@ function progressText(state: ListState): string {
 function resumeHint(lastTime: unknown): string | undefined {
   const ms = recordTime(lastTime);
   if (ms === undefined) return undefined;
-  return `The rest are older: continue with the same filters and --until ${new Date(ms).toISOString().slice(0, 19)}Z (that last message is listed again).`;
+  // Rounded up to the whole second after it: --until is sent to the second, and messages of the
+  // same second as the last one shown (and not shown yet) must not fall outside the window.
+  const until = new Date(Math.floor(ms / 1000) * 1000 + 1000);
+  return `The rest are older: continue with the same filters and --until ${until.toISOString().slice(0, 19)}Z (messages of that last second are listed again).`;
 }
 
 /** A read that failed part-way says how far it got; one that read nothing is the error itself. */

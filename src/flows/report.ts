@@ -254,6 +254,12 @@ function printSummary(out: Output, name: string, s: Summary, seen: { events: boo
   out.line(
     `  Sent        ${n(s.sent)}${notSentCount > 0 ? c.dim(`  (${plural(notSentCount, 'row')} not sent: ${notSent.map(([status, count]) => `${count.toLocaleString('en-US')} ${status}`).join(', ')})`) : ''}`,
   );
+  if (s.rows_unknown > 0)
+    out.line(
+      c.yellow(
+        `  ${plural(s.rows_unknown, 'row')} with an unknown outcome: ${s.rows_unknown === 1 ? 'it' : 'they'} may have been queued (the batch's answer was lost); resume the batch with its --journal to look ${s.rows_unknown === 1 ? 'it' : 'them'} up`,
+      ),
+    );
   out.line(`  Delivered   ${n(s.delivered)}`);
   out.line(`  Undelivered ${n(s.undelivered)}`);
   out.line(`  Failed      ${n(s.failed)}`);

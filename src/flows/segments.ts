@@ -108,7 +108,8 @@ async function runLines(ctx: Context, flags: SegmentsFlags): Promise<number> {
   const smartEncoding = flags.smartEncoding === true;
   const direct = json && !smartEncoding;
   let line = 0;
-  let pending: Buffer | undefined;
+  /** The start of a line not ended yet, in the pieces it came in. */
+  let pending: Buffer[] = [];
   /** `bytes`: whole lines, separated by `\n`, the last one without its own. */
   const countBlock = async (bytes: Buffer): Promise<void> => {
     if (!isUtf8(bytes)) {
@@ -140,17 +141,18 @@ async function runLines(ctx: Context, flags: SegmentsFlags): Promise<number> {
     }
   };
   for await (const chunk of chunks) {
-    const data = pending ? Buffer.concat([pending, chunk]) : chunk;
-    const last = data.lastIndexOf(LF);
+    const last = chunk.lastIndexOf(LF);
     if (last < 0) {
-      pending = Buffer.from(data);
+      // A line longer than a chunk: its pieces are joined once its end arrives (joining them
+      // chunk by chunk would copy a long line over and over). Copied: `--file` reuses its buffer.
+      pending.push(Buffer.from(chunk));
       continue;
     }
-    // Copied: `--file` reuses its read buffer.
-    pending = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
-    await countBlock(data.subarray(0, last));
+    const block = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(0, last)]) : chunk.subarray(0, last);
+    pending = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : [];
+    await countBlock(block);
   }
-  if (pending) await countBlock(pending);
+  if (pending.length > 0) await countBlock(Buffer.concat(pending));
   await writer.flush();
   return ExitCode.ok;
 }

@@ -26,6 +26,8 @@ export interface Summary {
   rows: number;
   /** Rows Plivo did not queue, by their status (failed, invalid, unknown, suppressed). */
   rows_not_sent: Record<string, number>;
+  /** Rows whose request's outcome the batch could not learn (status unknown): they may have been queued. */
+  rows_unknown: number;
   /** Messages Plivo queued (one per uuid). */
   sent: number;
   delivered: number;
@@ -48,6 +50,7 @@ export interface Summary {
 export class Tally {
   private rows = 0;
   private readonly notSent = new Map<string, number>();
+  private unknownRows = 0;
   private readonly states = new Map<string, number>();
   private readonly errors = new Map<string, { meaning: string; count: number }>();
   private sent = 0;
@@ -61,7 +64,9 @@ export class Tally {
   addRow(status: string, messages: Array<Known | undefined>): void {
     this.rows++;
     if (messages.length === 0) {
-      if (status !== 'sent') this.notSent.set(status, (this.notSent.get(status) ?? 0) + 1);
+      // `unknown`: the request may have been queued (its answer was lost): not "not sent".
+      if (status === 'unknown') this.unknownRows++;
+      else if (status !== 'sent') this.notSent.set(status, (this.notSent.get(status) ?? 0) + 1);
       return;
     }
     for (const known of messages) this.addMessage(known);
@@ -98,6 +103,7 @@ export class Tally {
     return {
       rows: this.rows,
       rows_not_sent: Object.fromEntries(this.notSent),
+      rows_unknown: this.unknownRows,
       sent: this.sent,
       delivered,
       undelivered,

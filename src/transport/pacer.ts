@@ -45,10 +45,20 @@ export class ListPacer {
     return this.holdMs / this.rate.requests;
   }
 
-  /** Milliseconds `count` more requests take at this rate, given the requests already in the window. */
+  /**
+   * Milliseconds until the last of `count` more requests may start, given the requests already in
+   * the window: the window lets `requests` go at once, then each waits for the oldest place to free
+   * (the 21st of Plivo's waits about a minute, not one interval).
+   */
   estimateMs(count: number): number {
-    const free = Math.max(0, this.rate.requests - this.starts.filter((t) => t > this.now() - this.holdMs).length);
-    return Math.max(0, count - free) * this.intervalMs;
+    const now = this.now();
+    const starts = this.starts.filter((t) => t > now - this.holdMs);
+    let last = now;
+    for (let k = 0; k < count; k++) {
+      last = starts.length >= this.rate.requests ? Math.max(now, starts[starts.length - this.rate.requests]! + this.holdMs) : now;
+      starts.push(last);
+    }
+    return last - now;
   }
 
   /** Waits for a free place in the window and takes it (returns early when `signal` aborts). */

@@ -203,7 +203,7 @@ describe('plivo-send messages: a list that cannot be read to its end', () => {
     expect(out.stdout.trim().split('\n')).toHaveLength(20);
     const error = (JSON.parse(out.stderr) as { error: { message: string; hint: string; messages_read: number; messages_total: number } }).error;
     expect(error.message).toBe('The list is incomplete: read 20 of 45 messages (1 page), then Plivo rejected the request (400): offset is too large');
-    expect(error.hint).toContain('--until 2024-08-21T17:41:00Z');
+    expect(error.hint).toContain('--until 2024-08-21T17:41:01Z');
     expect(error).toMatchObject({ messages_read: 20, messages_total: 45 });
     expect(seen).toHaveLength(2);
   });

@@ -131,12 +131,20 @@ describe('list pacing', () => {
     expect(parseListRate('fast')).toEqual({ requests: 20, windowMs: 60_000 });
   });
 
+  it("estimates Plivo's burst then wait: 20 requests at once, the 21st about a minute later", () => {
+    const pacer = new ListPacer(parseListRate(undefined), () => 0);
+    expect(pacer.estimateMs(20)).toBe(0);
+    expect(pacer.estimateMs(21)).toBe(63_000);
+    expect(pacer.estimateMs(41)).toBe(126_000);
+  });
+
   it('never starts more than `requests` in any window', async () => {
     let now = 0;
     const pacer = new ListPacer({ requests: 2, windowMs: 1000 }, () => now);
     await pacer.acquire();
     await pacer.acquire();
-    expect(pacer.estimateMs(3)).toBe(1575);
+    // Two more go when the first two places free (1,050 ms: a start holds its place 1.05 windows), the third 1,050 ms later.
+    expect(pacer.estimateMs(3)).toBe(2100);
     let third = false;
     const waiting = pacer.acquire().then(() => (third = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
