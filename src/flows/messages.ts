@@ -54,6 +54,8 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
   const errorCodes = new Map<string, string>();
   let lastTime: unknown;
   let warned = false;
+  /** A UTC offset other than +00:00 that Plivo's records carry, if any (see the note after the list). */
+  let otherOffset: string | undefined;
   const table = !flags.json && !flags.csv;
   if (flags.csv) ctx.io.stdout.write(csvHeader());
   try {
@@ -83,6 +85,7 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
         else chunk += `${tableLine(record)}\n`;
         if (isErrorCode(record.error_code)) errorCodes.set(record.error_code, describeDeliveryError(record.error_code) ?? record.error_message ?? '');
         lastTime = record.message_time;
+        otherOffset ??= nonUtcOffset(record.message_time);
       }
       ctx.io.stdout.write(chunk);
     }
@@ -94,6 +97,12 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
     spinner.stop();
     unregister?.();
     client.close();
+  }
+  if (otherOffset !== undefined) {
+    // Plivo does not document the time zone of the list's time filters; they are sent as UTC.
+    const text = `Plivo's records carry times at ${otherOffset}, and the time window (--since/--until, by default the last 24 hours) was sent to Plivo as UTC (its documentation does not say which zone its filters use): messages near the ends of the window may be missing or extra. Widen the window by ${otherOffset.replace(/^[+-]/, '')} on each side to be sure.`;
+    if (out.json) out.note(JSON.stringify({ warning: text }));
+    else out.warn(text);
   }
   if (stoppedBy !== undefined) {
     throw new InterruptedError(`Stopped after ${progressText(state)}.`, state.records > 0 ? resumeHint(lastTime) : undefined, stoppedBy);
@@ -140,4 +149,12 @@ function printFooter(out: Output, state: ListState, since: Date, until: Date, li
   out.line(c.dim(`${state.records.toLocaleString('en-US')}${of} ${state.records === 1 && of === '' ? 'message' : 'messages'} ${window}${cap}, newest first.`));
   for (const [code, meaning] of [...codes].sort((a, b) => Number(a[0]) - Number(b[0])))
     out.line(c.dim(`Error ${code}: ${meaning || 'not documented by Plivo'}`));
+}
+
+/** `'+05:30'` for a record time such as `2024-08-21 18:28:49.244057+05:30`; undefined for UTC or no offset. */
+function nonUtcOffset(time: unknown): string | undefined {
+  if (typeof time !== 'string') return undefined;
+  const m = /([+-]\d{2}):?(\d{2})$/.exec(time.trim());
+  if (!m || (m[1] === '+00' && m[2] === '00') || (m[1] === '-00' && m[2] === '00')) return undefined;
+  return `${m[1]}:${m[2]}`;
 }

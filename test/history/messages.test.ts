@@ -221,3 +221,39 @@ describe('plivo-send messages: a list that cannot be read to its end', () => {
     expect(out.stderr).toMatch(/continue with the same filters and --until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
   }, 60_000);
 });
+
+describe('plivo-send messages: records in another time zone', () => {
+  it("warns that the window was sent as UTC when Plivo's records carry another offset", async () => {
+    const server = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          api_id: 'x',
+          meta: { limit: 20, offset: 0, next: null, previous: null, total_count: 1 },
+          objects: [
+            {
+              message_uuid: randomUUID(),
+              message_state: 'delivered',
+              message_type: 'sms',
+              message_direction: 'outbound',
+              from_number: '14155550100',
+              to_number: '14155550101',
+              message_time: '2024-08-21 18:28:49.244057+05:30',
+              error_code: '000',
+            },
+          ],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const out = await runBin(['messages'], { env: cleanEnv({ PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: url }) });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stderr).toContain("Plivo's records carry times at +05:30");
+      expect(out.stderr).toContain('Widen the window by 05:30 on each side');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
