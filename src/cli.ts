@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import type { Context } from './context.js';
 import type { InterruptSignal, Io, OutStream, Terminal } from './io.js';
 import { Output, prepareColors } from './output.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, describeSystemError, ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 import { runSegments, type SegmentsFlags } from './flows/segments.js';
 
@@ -123,9 +123,19 @@ const CLOSED_OUTPUT = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
 
 function dropWritesWhenClosed<T extends NodeJS.WriteStream>(stream: T): T {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (!CLOSED_OUTPUT.has(error.code ?? '')) throw error;
+    if (!CLOSED_OUTPUT.has(error.code ?? '')) throw outputError(error);
   });
   return stream;
+}
+
+/** A write to stdout that failed (a full disk, a file size limit): the user's problem, not a bug. */
+function outputError(error: unknown): CliError {
+  return new CliError(`Cannot write the output: ${describeSystemError(error)}.`, {
+    exitCode: ExitCode.invalid,
+    code: 'output',
+    hint: 'Check where stdout goes (a full disk, a file size limit).',
+    cause: error,
+  });
 }
 
 let stdoutStream: NodeJS.WriteStream | undefined;
@@ -161,7 +171,7 @@ function directStdout(): OutStream & { writeBytes(bytes: Uint8Array): boolean; o
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       if (code === 'EAGAIN') return stdout().write(Buffer.from(bytes.subarray(done)));
-      if (!CLOSED_OUTPUT.has(code)) throw error;
+      if (!CLOSED_OUTPUT.has(code)) throw outputError(error);
       closed = true;
     }
     return true;

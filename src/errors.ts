@@ -39,7 +39,20 @@ export function describeSystemError(error: unknown): string {
 
 export type { Problem } from './core/problems.js';
 
+/** Marks a CliError made by either bundle (the entry dist/cli.cjs and dist/program.js each hold a copy of this class). */
+const CLI_ERROR = Symbol.for('plivo-send.CliError');
+
 export class CliError extends Error {
+  /**
+   * `instanceof CliError` also holds for one thrown by the other bundle's copy (a failed write to
+   * stdout in the entry, seen by the program's error printer); subclasses check as usual.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === CliError && typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[CLI_ERROR] === true;
+  }
+
+  readonly [CLI_ERROR] = true;
   readonly exitCode: ExitCode;
   /** Machine-readable code for `--json` error objects. */
   readonly code: string;

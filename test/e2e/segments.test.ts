@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSegmentsFlags, run } from '../../src/cli.js';
@@ -113,5 +113,21 @@ describe('segments without commander (src/cli.ts reads its flags for start-up ti
     expect(readSegmentsFlags(['segments', '--debug'])).toBeUndefined();
     expect(readSegmentsFlags(['sms', '--text', 'x'])).toBeUndefined();
     expect(readSegmentsFlags(['segments', '--text', 'x', '--smart-encoding', '--json'])).toEqual({ text: 'x', smartEncoding: true, json: true });
+  });
+});
+
+describe('output that cannot be written', () => {
+  it.skipIf(!existsSync('/dev/full'))('a full disk is an error of its own (exit 1), not an internal error, from either bundle', () => {
+    for (const args of [['segments', '--text', 'hi'], ['--help'], ['sms', '--help']]) {
+      const fd = openSync('/dev/full', 'w');
+      try {
+        const out = spawnSync(process.execPath, [BIN, ...args], { env: cleanEnv(), stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+        expect(out.status, args.join(' ')).toBe(1);
+        expect(out.stderr).toContain('Cannot write the output: no space left on device (ENOSPC).');
+        expect(out.stderr).not.toContain('Internal error');
+      } finally {
+        closeSync(fd);
+      }
+    }
   });
 });
