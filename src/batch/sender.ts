@@ -181,7 +181,14 @@ export async function runSendPass(
   } finally {
     rows.close();
   }
-  await Promise.allSettled([...tasks]);
+  // Every row was taken before a Ctrl-C: the requests still out get the same grace (and a second
+  // Ctrl-C ends it) as when the signal comes while rows are being taken.
+  const all = Promise.allSettled([...tasks]);
+  if (tasks.size > 0 && (await ctx.halt.race(all)) === undefined && isInterrupted()) {
+    await Promise.race([all, ctx.clock.sleep(ctx.graceMs, ctx.hardStop)]);
+    ctx.client.close();
+  }
+  await all;
   return { interrupted: isInterrupted(), abort: state.abort, rows: reached };
 }
 

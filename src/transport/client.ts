@@ -283,6 +283,8 @@ export class PlivoClient {
 function classifyNetworkError(error: ExchangeError): Extract<Attempt, { kind: 'not-sent' | 'unknown' }> {
   const code = error.code ?? 'ERR_UNKNOWN';
   if (error.timeout !== undefined) {
+    if (error.timeout === 'socket')
+      return { kind: 'not-sent', code: 'ETIMEDOUT', message: 'timed out waiting for a connection (or for the proxy to open a tunnel)' };
     if (error.timeout !== 'request') return { kind: 'not-sent', code: 'ETIMEDOUT', message: `timed out during ${error.timeout}` };
     return { kind: 'unknown', code: 'ETIMEDOUT', message: 'no answer before the timeout' };
   }
@@ -296,6 +298,13 @@ function classifyNetworkError(error: ExchangeError): Extract<Attempt, { kind: 'n
     return { kind: 'not-sent', code, message: `the TLS handshake failed (${code}: ${error.message})`, final: true };
   }
   // hpagent's own errors: the proxy refused or did not answer the CONNECT, so no tunnel and no request.
+  if (error.message === 'Bad response: 407')
+    return {
+      kind: 'not-sent',
+      code: 'EPROXY',
+      message: 'the proxy asks for credentials (407): give them in HTTPS_PROXY, as http://user:password@proxy:port',
+      final: true,
+    };
   if (/^Bad response: \d+$|^Proxy timeout$/.test(error.message))
     return { kind: 'not-sent', code: 'EPROXY', message: `the proxy did not open a tunnel (${error.message})` };
   return { kind: 'unknown', code, message: `${code}: ${error.message}` };
@@ -324,6 +333,15 @@ function attemptError(result: Exclude<Attempt, { kind: 'accepted' }>, attempts: 
       return new ApiError(result.status, `Plivo rejected the request (${result.status}): ${result.message}`, result.response, explained);
     }
     case 'not-sent':
+      if (result.final && result.code === 'EPROXY')
+        return new NetworkError(
+          `Could not reach Plivo through the proxy: ${result.message}`,
+          'failed',
+          'Nothing was sent. Fix the proxy settings, then try again.',
+          {
+            cause_code: result.code,
+          },
+        );
       if (result.final) return new NetworkError(`Could not reach Plivo securely: ${result.message}`, 'failed', TLS_HINT, { cause_code: result.code });
       return new NetworkError(
         `Could not reach Plivo${tries}: ${result.message}`,
@@ -411,8 +429,9 @@ function makeAgents(apiUrl: string, env: Record<string, string | undefined>, max
   const proxy = proxyFor(apiUrl, env);
   if (proxy) {
     return {
-      https: new HttpsProxyAgent({ keepAlive: true, maxSockets, proxy }),
-      http: new HttpProxyAgent({ keepAlive: true, maxSockets, proxy }),
+      // `timeout`: hpagent's CONNECT to the proxy has none of its own ("Proxy timeout": not sent).
+      https: new HttpsProxyAgent({ keepAlive: true, maxSockets, proxy, timeout: CONNECT_PHASE_MS }),
+      http: new HttpProxyAgent({ keepAlive: true, maxSockets, proxy, timeout: CONNECT_PHASE_MS }),
     };
   }
   return {
@@ -461,8 +480,14 @@ interface RawResponse {
   body: string;
 }
 
-/** Where a request stands: opening a new connection (three phases), or sent on an open one. */
-type Phase = 'lookup' | 'connect' | 'secureConnect' | 'request';
+/**
+ * Where a request stands: waiting for a socket (a free one in the pool, or a proxy's tunnel),
+ * opening a new connection (three phases), or sent on an open one.
+ */
+type Phase = 'socket' | 'lookup' | 'connect' | 'secureConnect' | 'request';
+
+/** Plivo's answers are a few kilobytes: an answer past this is cut off and its outcome unknown. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** A request that got no (complete) answer, with what is known about how far it went. */
 interface ExchangeError extends Error {
@@ -486,7 +511,8 @@ function exchange(target: Target, method: 'GET' | 'POST', path: string, body: st
       body === undefined ? target.headers : { ...target.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
     const req = target.request({ hostname: target.hostname, port: target.port, path: target.basePath + path, method, agent: target.agent, headers });
     let uploaded = false;
-    let phase: Phase = 'request';
+    // No byte can leave before the request has a socket.
+    let phase: Phase = 'socket';
     let phaseTimer: NodeJS.Timeout | undefined;
     let settled = false;
     const fail = (error: Error & { code?: string }, timeout?: Phase): void => {
@@ -513,7 +539,7 @@ function exchange(target: Target, method: 'GET' | 'POST', path: string, body: st
       phaseTimer = next === 'request' ? undefined : setTimeout(() => timedOut(next), CONNECT_PHASE_MS);
     };
     req.on('socket', (socket: Socket) => {
-      if (!socket.connecting) return;
+      if (!socket.connecting) return enter('request');
       enter(target.isIp ? 'connect' : 'lookup');
       socket.once('lookup', () => phase === 'lookup' && enter('connect'));
       socket.once('connect', () => enter(target.tls ? 'secureConnect' : 'request'));
@@ -524,7 +550,10 @@ function exchange(target: Target, method: 'GET' | 'POST', path: string, body: st
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.length > MAX_ANSWER_BYTES) fail(Object.assign(new Error(`the answer was larger than ${MAX_ANSWER_BYTES} bytes`), { code: 'EANSWERTOOLARGE' }));
+      });
       res.on('error', (error) => fail(error));
       res.on('close', () => {
         if (!res.complete) fail(Object.assign(new Error('the connection closed before the whole answer arrived'), { code: 'ECONNRESET' }));

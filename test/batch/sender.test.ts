@@ -18,6 +18,7 @@ import { MAX_AHEAD, runSendPass, type SendContext } from '../../src/batch/sender
 import type { RowResult } from '../../src/batch/results.js';
 import type { BatchInput } from '../../src/batch/runner.js';
 import { dstOf, jsonLines, peopleCsv, tempDir, writeCsv } from './harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt>, journal: JournalWriter | undefined, dir = tempDir(), concurrency = 1) {
   const io: Io = { stdout: { write: () => true }, stderr: { write: () => true }, stdin: Readable.from([]), env: {}, cwd: dir, homedir: dir };
@@ -59,6 +60,30 @@ const rateLimited: Attempt = { kind: 'rate-limited', status: 429, retryAfterMs: 
 const accepted = (uuid: string): Attempt => ({ kind: 'accepted', status: 202, response: { api_id: 'a', message: 'message(s) queued', message_uuid: [uuid] } });
 
 describe('runSendPass', () => {
+  it('a Ctrl-C after every row was taken still ends the wait: a second one closes the client, the rows in flight end unknown', async () => {
+    let closed!: () => void;
+    const closing = new Promise<Attempt>((resolve) => {
+      closed = () => resolve({ kind: 'unknown', code: 'ECONNRESET', message: 'socket closed' });
+    });
+    let started = 0;
+    const attemptSend = (): Promise<Attempt> => {
+      started++;
+      return closing;
+    };
+    const { batch, ctx, emitted } = setup(2, attemptSend, undefined, tempDir(), 2);
+    ctx.client = { attemptSend, close: () => closed() } as unknown as PlivoClient;
+    let interrupted = false;
+    const pass = runSendPass(batch, ctx, new Map(), () => interrupted);
+    await waitFor(() => started === 2, 'both requests out');
+    // Every row is taken: the signal comes while the pass waits for the requests in flight.
+    interrupted = true;
+    ctx.halt.stop();
+    ctx.hardStop.stop();
+    const result = await pass;
+    expect(result.interrupted).toBe(true);
+    expect(emitted.map((r) => r.status)).toEqual(['unknown', 'unknown']);
+  });
+
   it('an unexpected error inside a row reports that row unknown (journalled so) and every later row still goes out', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.jsonl');

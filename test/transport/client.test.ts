@@ -175,6 +175,60 @@ describe('PlivoClient against a local server', () => {
     }
   });
 
+  it('an endless answer is cut off at 1 MB: unknown (it may have been queued), not a crash', async () => {
+    const endless = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(202, { 'content-type': 'application/json' });
+        const chunk = 'x'.repeat(64 * 1024);
+        const pump = (): void => {
+          while (res.write(chunk));
+          res.once('drain', pump);
+        };
+        pump();
+      });
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new PlivoClient({
+        authId: AUTH_ID,
+        authToken: AUTH_TOKEN,
+        apiUrl: `http://127.0.0.1:${(endless.address() as AddressInfo).port}`,
+        version: 't',
+      });
+      const attempt = await c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' });
+      expect(attempt).toMatchObject({ kind: 'unknown', code: 'EANSWERTOOLARGE' });
+      c.close();
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+  });
+
+  it('a request still waiting for a socket when the timeout passes is not-sent: no byte of it left', async () => {
+    // One socket: the first request holds it (never answered), the second waits in the pool.
+    const held = http.createServer((req) => req.resume());
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new PlivoClient({
+        authId: AUTH_ID,
+        authToken: AUTH_TOKEN,
+        apiUrl: `http://127.0.0.1:${(held.address() as AddressInfo).port}`,
+        version: 't',
+        maxSockets: 1,
+        timeoutSeconds: 0.3,
+      });
+      const first = c.attemptSend({ src: '1', dst: '2', type: 'sms', text: 'x' });
+      const second = c.attemptSend({ src: '1', dst: '3', type: 'sms', text: 'x' });
+      expect(await first).toMatchObject({ kind: 'unknown' });
+      expect(await second).toMatchObject({ kind: 'not-sent', code: 'ETIMEDOUT' });
+      c.close();
+    } finally {
+      held.closeAllConnections();
+      await new Promise((resolve) => held.close(resolve));
+    }
+  });
+
   it('keeps connections alive: requests one after another share one socket', async () => {
     const ports = new Set<number>();
     const counting = http.createServer((req, res) => {
