@@ -187,7 +187,8 @@ function printPlan(run: BatchRun, plan: Plan): void {
 
 /**
  * A dry run needs no credentials; with them it also prices the batch (a GET per country, cached
- * for a day), and a --max-cost it would exceed ends it with exit 5 as the real run would.
+ * for a day; with --json from the cache alone), and says when the real run's --max-cost would
+ * refuse. Its exit code stays the dry run's own.
  */
 async function dryRunCost(run: BatchRun, settings: Settings, plan: Plan): Promise<void> {
   const { ctx, out, flags } = run;
@@ -208,7 +209,7 @@ async function dryRunCost(run: BatchRun, settings: Settings, plan: Plan): Promis
     flags.debug === true,
   );
   try {
-    await checkCost(ctx, out, client, run.type, plan.countries, run.maxCost);
+    await checkCost(ctx, out, client, run.type, plan.countries, run.maxCost, { dryRun: true });
   } finally {
     client.close();
   }

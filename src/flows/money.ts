@@ -74,12 +74,16 @@ export async function checkCost(
   type: PricedType,
   usage: ReadonlyMap<string, CountryUsage>,
   max: Micros | undefined,
+  { dryRun = false }: { dryRun?: boolean } = {},
 ): Promise<CostEstimate | undefined> {
   if (usage.size === 0) return undefined;
-  const { lookupPrices, userCacheDir } = await import('../transport/pricing.js');
+  const { lookupPrices, userCacheDir, NOT_CACHED } = await import('../transport/pricing.js');
+  // cli-contract: `--dry-run --json` makes no network request; it prices from the cache alone.
+  const cacheOnly = dryRun && out.json;
   const prices = await lookupPrices(client, [...usage.keys()], type, {
     cacheDir: userCacheDir(ctx.io.env, ctx.io.homedir, process.platform),
     onWarning: (line) => out.warn(line),
+    cacheOnly,
   });
   const estimate = estimateCost(usage, prices);
   if (out.json) out.note(JSON.stringify({ cost: costJson(estimate, max) }));
@@ -89,7 +93,11 @@ export async function checkCost(
   }
   if (max !== undefined) {
     const refusal = checkMaxCost(estimate, max);
-    if (refusal) throw new RefusedError(refusal.message, refusal.hint, 'max_cost');
+    if (refusal && !dryRun) throw new RefusedError(refusal.message, refusal.hint, 'max_cost');
+    // A dry run keeps its exit code (0, or 6 for invalid rows: cli-contract) and says what the run would do.
+    if (refusal && cacheOnly && estimate.missing.some((m) => m.reason === NOT_CACHED))
+      out.warn('--max-cost was not checked: some prices are not in the price cache.');
+    else if (refusal) out.warn(`The real run would refuse to send: ${refusal.message.replace(/ Nothing was sent\.$/, '')}`);
   }
   return estimate;
 }

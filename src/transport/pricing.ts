@@ -46,6 +46,8 @@ export interface LookupOptions {
   /** A cache that cannot be written (the lookup itself goes on). */
   onWarning?: (message: string) => void;
   concurrency?: number;
+  /** Answer from the cache only, asking Plivo nothing (a `--dry-run --json` makes no request). */
+  cacheOnly?: boolean;
 }
 
 /** The fields of one country's answer that the cache keeps. */
@@ -68,6 +70,9 @@ type Entries = Map<string, CacheEntry>;
  * country is asked for once; one asked within the last day comes from the cache. Throws only
  * AuthError (credentials Plivo rejects fail every country alike) and bugs.
  */
+/** The reason of a price a cache-only lookup did not find. */
+export const NOT_CACHED = 'not in the price cache, and a --json dry run asks Plivo nothing';
+
 export async function lookupPrices(
   client: Pick<PlivoClient, 'getPricing' | 'baseUrl'>,
   countries: Iterable<string>,
@@ -93,6 +98,7 @@ export async function lookupPrices(
   for (const country of toAsk) {
     const entry = cache.entries.get(keyOf(country));
     if (entry) result.set(country, dearestRate({ ...entry.prices, country_iso: country }, type));
+    else if (options.cacheOnly) result.set(country, { ok: false, reason: NOT_CACHED });
     else misses.push(country);
   }
 

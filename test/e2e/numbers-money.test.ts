@@ -276,6 +276,24 @@ describe('--max-cost', () => {
     expect(sandbox.requests().length).toBe(before);
   });
 
+  it('a dry run above --max-cost warns what the real run would do and keeps its own exit code; with --json it asks Plivo nothing', async () => {
+    const fresh = cleanEnv({ PLIVO_API_URL: sandbox.url, PLIVO_AUTH_ID: sandbox.authId, PLIVO_AUTH_TOKEN: sandbox.authToken });
+    const before = sandbox.requests().length;
+    const json = await runBin(['sms', '--csv', csv(), ...SEND, '--dry-run', '--json', '--max-cost', '0.01'], { env: fresh, cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    expect(sandbox.requests().length).toBe(before);
+    expect(json.stderr).toContain('--max-cost was not checked: some prices are not in the price cache.');
+    const human = await runBin(['sms', '--csv', csv(), ...SEND, '--dry-run', '--max-cost', '0.01'], { env: fresh, cwd: dir });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stderr).toContain('The real run would refuse to send: The estimated cost, $0.052 for 3 units, is above --max-cost $0.01.');
+    // Now cached: the --json dry run prices from the cache, still without a request.
+    const requests = sandbox.requests().length;
+    const cached = await runBin(['sms', '--csv', csv(), ...SEND, '--dry-run', '--json', '--max-cost', '0.01'], { env: fresh, cwd: dir });
+    expect(cached.code, cached.stderr).toBe(0);
+    expect(sandbox.requests().length).toBe(requests);
+    expect(cached.stderr).toContain('The real run would refuse to send');
+  });
+
   it('a dry run without credentials says the cost was not estimated, and still needs none', async () => {
     const out = await runBin(['sms', '--csv', csv(), ...SEND, '--dry-run', '--max-cost', '1'], { env: cleanEnv(), cwd: dir });
     expect(out.code, out.stderr).toBe(0);
