@@ -10,7 +10,7 @@ import type { CallbackParams } from './signature.js';
 import { formatRecordTime, formatTime, type MessageRecord, type MessageState, type MessageStore } from './store.js';
 import { findTestNumber, type TestNumber } from './test-numbers.js';
 import { sandboxRate } from './pricing.js';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { readNumber } from '../core/phone.js';
 import type { AcceptedMessage, MessageType } from './validate.js';
 
 /** The number a powerpack "picks" from its pool. */
@@ -63,7 +63,8 @@ function maskNumber(number: string): string {
 }
 
 function countryOf(number: string): string {
-  return parsePhoneNumberFromString(`+${number}`)?.country ?? '';
+  const read = readNumber(`+${number}`, { check: false });
+  return read.ok ? (read.country ?? '') : '';
 }
 
 export class DeliverySimulator {

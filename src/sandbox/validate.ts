@@ -4,7 +4,7 @@
  * imitates Plivo's where it is known ("'1111111' is not a valid phone number.", "invalid phone
  * numbers.") and is plausible elsewhere: no public source lists every message.
  */
-import { isValidPhoneNumber } from 'libphonenumber-js/max';
+import { readNumber } from '../core/phone.js';
 import { countSegments, GSM_MAX_CHARS, UCS2_MAX_UNITS } from '../core/encoding.js';
 
 const MESSAGE_TYPES = ['sms', 'mms', 'whatsapp'] as const;
@@ -243,7 +243,10 @@ function sanitizeDestination(raw: string): string {
  * valid number of some country. Plivo checks numbering plans too, and answers the same way.
  */
 function isValidNumber(number: string): boolean {
-  return /^[1-9][0-9]{5,13}$/.test(number) && isValidPhoneNumber(`+${number}`);
+  // The same check as the CLI's (core/phone.ts): the number as written must be the valid number itself.
+  if (!/^[1-9][0-9]{5,13}$/.test(number)) return false;
+  const read = readNumber(`+${number}`, { check: true });
+  return read.ok && read.number === number;
 }
 
 function checkDestinations(dst: string, src: string | undefined): { destinations: string[]; invalid: string[] } {
