@@ -17,6 +17,9 @@ export function writeCsv(dir: string, name: string, content: string): string {
   return path;
 }
 
+/** The sender and the template every batch test sends with. */
+export const TEXT = ['--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}'];
+
 export function serverEnv(url: string): Record<string, string> {
   return { PLIVO_AUTH_ID: AUTH_ID, PLIVO_AUTH_TOKEN: AUTH_TOKEN, PLIVO_API_URL: url };
 }

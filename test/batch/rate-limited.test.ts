@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWatchServer, type WatchServer } from '../helpers/watch-server.js';
-import { jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv } from './harness.js';
+import { jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv, TEXT } from './harness.js';
 
 let server: WatchServer;
 let dir: string;
@@ -20,7 +20,6 @@ beforeEach(() => {
   dir = tempDir();
 });
 
-const TEXT = ['--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}'];
 const results = () => jsonLines(readFileSync(join(dir, 'results.jsonl'), 'utf8'));
 
 function batch(rows: number, args: string[]) {

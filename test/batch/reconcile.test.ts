@@ -2,25 +2,19 @@
  * A resume's lookups of rows whose outcome is unknown, in-process against a scripted Plivo on
  * 127.0.0.1: which record may settle which row, and when "not found" may lead to a re-send.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { plivoTime, startFaultServer, type FaultServer, type Reply } from '../helpers/fault-server.js';
-import { dstOf, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv } from './harness.js';
+import { plivoTime, type FaultServer, type Reply, useFaultServer } from '../helpers/fault-server.js';
+import { dstOf, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv, TEXT } from './harness.js';
 
 let server: FaultServer;
 let dir: string;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
+useFaultServer((s) => {
+  server = s;
   dir = tempDir();
 });
 
-const TEXT = ['--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}'];
 const SAME = '14155550142';
 
 function batch(csv: string, args: string[], env: Record<string, string> = {}) {

@@ -11,7 +11,7 @@ import { startFaultServer, type FaultServer, type Reply } from '../helpers/fault
 import { waitFor } from '../helpers/wait.js';
 import { startWatchServer, type WatchServer } from '../helpers/watch-server.js';
 import { cleanEnv, runBin, startBin } from '../helpers/spawn.js';
-import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, runBatchCli, serverEnv, tempDir, writeCsv } from './harness.js';
+import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, runBatchCli, serverEnv, tempDir, writeCsv, TEXT } from './harness.js';
 
 let faults: FaultServer;
 let watch: WatchServer;
@@ -33,7 +33,6 @@ beforeEach(() => {
 
 const A = dstOf(1);
 const B = dstOf(2);
-const TEXT = ['--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}'];
 
 /** A CSV with one row per destination given (`A<B` for a row to both), named Name1, Name2, … */
 function csvTo(destinations: string[]): string {

@@ -1,27 +1,20 @@
 /** Batch sends run in-process against a scripted Plivo on 127.0.0.1 (real HTTP, no mocked got). */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFaultServer, type FaultServer, type Reply } from '../helpers/fault-server.js';
+import { type FaultServer, type Reply, useFaultServer } from '../helpers/fault-server.js';
 import { waitFor } from '../helpers/wait.js';
-import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv } from './harness.js';
+import { AUTH_ID, AUTH_TOKEN, dstOf, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv, TEXT } from './harness.js';
 import type { FakeOptions } from '../helpers/io.js';
 
 let server: FaultServer;
 let dir: string;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
+useFaultServer((s) => {
+  server = s;
   dir = tempDir();
 });
-
-const TEXT = ['--src', '14155550100', '--text', 'Hi {{name}}, code {{code}}'];
 
 function batch(csv: string, args: string[] = [], options: FakeOptions = {}) {
   const path = writeCsv(dir, 'people.csv', csv);

@@ -2,19 +2,14 @@
  * A batch stopped by Plivo (401, 429) ends through the CLI's one exit: the summary first, then
  * the error, then how to resume, with the error's exit code.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { describe, expect, it } from 'vitest';
+import { type FaultServer, useFaultServer } from '../helpers/fault-server.js';
 import { AUTH_TOKEN, jsonLines, peopleCsv, runBatchCli, serverEnv, tempDir, writeCsv } from '../batch/harness.js';
 
 let server: FaultServer;
 let dir: string;
-
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  server.reset();
+useFaultServer((s) => {
+  server = s;
   dir = tempDir();
 });
 
