@@ -6,7 +6,8 @@ import { loadSettings } from './session.js';
 import { isHttpUrl } from '../core/url.js';
 import { plural } from '../core/format.js';
 import { explainErrorCode } from '../transport/explain.js';
-import { describeSystemError, ExitCode, UsageError } from '../errors.js';
+import { describeSystemError, ExitCode, signalExitCode, UsageError } from '../errors.js';
+import type { InterruptSignal } from '../io.js';
 import type { ListenEvent } from '../listen/events.js';
 import type { EventRecorder } from '../listen/record.js';
 import type { Rejection } from '../listen/server.js';
@@ -62,12 +63,13 @@ export async function runListen(ctx: Context, flags: ListenFlags): Promise<numbe
   });
 
   printListening(out, listener.url, { publicUrl, out: flags.out, authId: credentials.authId, host });
-  await new Promise<void>((resolve) => {
-    const stop = ctx.io.onInterrupt?.(() => {
+  // Stopped by a signal, cleanly: the exit code names it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: cli-contract).
+  const signal = await new Promise<InterruptSignal | undefined>((resolve) => {
+    const stop = ctx.io.onInterrupt?.((received) => {
       stop?.();
-      resolve();
+      resolve(received);
     });
-    if (!stop) resolve();
+    if (!stop) resolve(undefined);
   });
   await listener.close();
   recorder.close();
@@ -76,7 +78,7 @@ export async function runListen(ctx: Context, flags: ListenFlags): Promise<numbe
     const rejected = counts.rejected > 0 ? `, ${counts.rejected.toLocaleString('en-US')} rejected` : '';
     out.note(`Stopped: ${plural(counts.recorded, 'event')} recorded${repeats}${rejected}.`);
   }
-  return ExitCode.ok;
+  return signal === undefined ? ExitCode.ok : signalExitCode(signal);
 }
 
 function parsePublicUrl(value: string | undefined): URL | undefined {

@@ -1,7 +1,8 @@
 /** `sandbox`: runs the local Plivo-compatible Message API until Ctrl-C. */
 import type { Context } from '../context.js';
 import { Output } from '../output.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, signalExitCode, UsageError } from '../errors.js';
+import type { InterruptSignal } from '../io.js';
 import { isHttpUrl } from '../core/url.js';
 
 export interface SandboxFlags {
@@ -54,10 +55,11 @@ export async function runSandbox(ctx: Context, flags: SandboxFlags): Promise<num
     out.line(c.dim(`  and url (${flags.inboundUrl === undefined ? 'where to send it; or start with --inbound-url' : `default ${flags.inboundUrl}`}).`));
     out.line(c.dim('Press Ctrl-C to stop.'));
   }
-  await new Promise<void>((resolve) => {
-    const stop = ctx.io.onInterrupt?.(() => resolve());
-    if (!stop) resolve();
+  // Stopped by a signal, cleanly: the exit code names it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: cli-contract).
+  const signal = await new Promise<InterruptSignal | undefined>((resolve) => {
+    const stop = ctx.io.onInterrupt?.((received) => resolve(received));
+    if (!stop) resolve(undefined);
   });
   await sandbox.close();
-  return ExitCode.ok;
+  return signal === undefined ? ExitCode.ok : signalExitCode(signal);
 }

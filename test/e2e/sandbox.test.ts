@@ -49,7 +49,7 @@ describe('sandbox and status (spawned binaries)', () => {
 
     const exited = new Promise<number | null>((resolve) => server!.on('exit', (code) => resolve(code)));
     server!.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await exited).toBe(130);
   });
 
   it('status --wait exits 1 for a failed message and explains its error code', async () => {

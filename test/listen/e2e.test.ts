@@ -24,7 +24,7 @@ function spawnListen(args: string[]): Started {
 }
 
 describe('plivo-send listen (spawned)', () => {
-  it('--json --out: prints the events of a send with a callback URL, writes the same lines, and SIGTERM stops it (exit 0)', async () => {
+  it('--json --out: prints the events of a send with a callback URL, writes the same lines, and SIGTERM stops it cleanly (exit 143, as the contract names SIGTERM)', async () => {
     const out = join(tempDir(), 'events.jsonl');
     const listen = spawnListen(['--json', '--out', out]);
     const listening = await waitFor(() => /^\{"listening":.*\}$/m.exec(listen.output().stderr)?.[0], 'the listening line');
@@ -35,7 +35,7 @@ describe('plivo-send listen (spawned)', () => {
     await waitFor(() => jsonLines(listen.output().stdout).length >= 3, 'three events');
     listen.child.kill('SIGTERM');
     const done = await listen.done;
-    expect(done.code, done.stderr).toBe(0);
+    expect(done.code, done.stderr).toBe(143);
     expect(
       jsonLines(done.stdout)
         .map((e) => e.Status)
@@ -47,12 +47,12 @@ describe('plivo-send listen (spawned)', () => {
     expect(done.stderr).not.toContain(AUTH_TOKEN);
   });
 
-  it('Ctrl-C stops it cleanly, with a summary (exit 0)', async () => {
+  it('Ctrl-C stops it cleanly, with a summary (exit 130)', async () => {
     const listen = spawnListen([]);
     await waitFor(() => listen.output().stderr.includes('Press Ctrl-C to stop.'), 'the banner');
     listen.child.kill('SIGINT');
     const done = await listen.done;
-    expect(done.code, done.stderr).toBe(0);
+    expect(done.code, done.stderr).toBe(130);
     expect(done.stderr).toContain('Stopped: 0 events recorded.');
   });
 

@@ -85,7 +85,7 @@ describe('listen: status callbacks from the sandbox', () => {
     expect(l.stderr()).toContain(AUTH_ID);
     expect(l.stderr()).toContain(`ngrok http ${new URL(l.url).port})`);
     expect(l.stderr()).not.toContain(AUTH_TOKEN);
-    expect(await l.stop()).toBe(ExitCode.ok);
+    expect(await l.stop()).toBe(ExitCode.interrupted);
     expect(l.stderr()).toMatch(/Stopped: 5 events recorded\./);
   });
 });
