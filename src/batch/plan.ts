@@ -6,12 +6,11 @@
  */
 import type { MessageType } from '../core/message.js';
 import { plural } from '../core/format.js';
+import { addUsage, UNPLACED } from '../core/cost.js';
 import { DuplicateIndex } from './duplicates.js';
 import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js';
 
 const SAMPLES = 10;
-/** The country of a number the metadata cannot place (sent with --no-number-check). */
-const UNPLACED = '??';
 /** Plivo's default throughput per account (its Message API rate-limit documentation), messages per second. */
 const DEFAULT_MPS: Partial<Record<MessageType, number>> = { sms: 5, mms: 0.25 };
 const DEFAULT_MESSAGE_EXPIRY = 10_800;
@@ -123,14 +122,7 @@ export class PlanBuilder {
     const kind = unitKind(message);
     plan.units[kind] = (plan.units[kind] ?? 0) + units;
     plan.totalUnits += units;
-    const each = units / message.destinations.length;
-    for (const country of message.countries) {
-      const key = country ?? UNPLACED;
-      let entry = plan.countries.get(key);
-      if (entry === undefined) plan.countries.set(key, (entry = { messages: 0, units: 0 }));
-      entry.messages++;
-      entry.units += each;
-    }
+    addUsage(plan.countries, message.countries, units / message.destinations.length);
     if (body.message_expiry !== undefined && body.message_expiry < plan.minExpiry) plan.minExpiry = body.message_expiry;
   }
 

@@ -116,6 +116,23 @@ export interface CountryUsage {
   messages: number;
 }
 
+/** The country of a number the metadata cannot place (sent with --no-number-check). */
+export const UNPLACED = '??';
+
+/**
+ * Adds one message's destinations to `usage` by country: each destination is one message of
+ * `unitsEach` units (SMS segments; one for MMS and WhatsApp).
+ */
+export function addUsage(usage: Map<string, CountryUsage>, countries: ReadonlyArray<string | undefined>, unitsEach: number): void {
+  for (const country of countries) {
+    const key = country ?? UNPLACED;
+    let entry = usage.get(key);
+    if (entry === undefined) usage.set(key, (entry = { messages: 0, units: 0 }));
+    entry.messages++;
+    entry.units += unitsEach;
+  }
+}
+
 interface CountryCost extends CountryUsage {
   /** ISO 3166-1 alpha-2. */
   country: string;

@@ -17,7 +17,7 @@ import { sendChecked } from '../transport/recover.js';
 import { createClient, loadSettings, messageOptions, startLocalSandbox, type ContentOptions } from './session.js';
 import { waitForFinalStates } from './wait.js';
 import { checkCost, loadNumberSettings, maxCostOf } from './money.js';
-import type { CountryUsage } from '../core/cost.js';
+import { addUsage, type CountryUsage } from '../core/cost.js';
 import { resolveCredentials } from '../config/credentials.js';
 
 export async function runSend(ctx: Context, type: MessageType, flags: SendFlags, content: ContentOptions): Promise<number> {
@@ -52,7 +52,11 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
     const credentials: Credentials = sandbox ? sandbox.credentials : await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd });
     const client = await createClient(ctx, credentials, settings, out, flags.debug === true);
     try {
-      if (maxCost !== undefined) await checkCost(ctx, out, client, type, usageOf(message), maxCost);
+      if (maxCost !== undefined) {
+        const usage = new Map<string, CountryUsage>();
+        addUsage(usage, message.countries, message.body.type === 'sms' ? (message.count?.segments ?? 0) : 1);
+        await checkCost(ctx, out, client, type, usage, maxCost);
+      }
       const to = message.destinations.join(', ');
       const { response, recovered } = await stopOnSignal(
         ctx,
@@ -94,20 +98,6 @@ export async function runSend(ctx: Context, type: MessageType, flags: SendFlags,
   } finally {
     await sandbox?.close();
   }
-}
-
-/** Units and messages by destination country, for the cost estimate. */
-function usageOf(message: BuiltMessage): Map<string, CountryUsage> {
-  const usage = new Map<string, CountryUsage>();
-  const each = message.body.type === 'sms' ? (message.count?.segments ?? 0) : 1;
-  for (const country of message.countries) {
-    const key = country ?? '??';
-    const entry = usage.get(key) ?? { units: 0, messages: 0 };
-    entry.units += each;
-    entry.messages++;
-    usage.set(key, entry);
-  }
-  return usage;
 }
 
 /**
