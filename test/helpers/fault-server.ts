@@ -9,10 +9,11 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { cleanEnv } from './spawn.js';
 import { AUTH_ID, AUTH_TOKEN } from './io.js';
+import { listenOnLoopback } from './loopback.js';
 
 export type Reply =
   | {
@@ -243,12 +244,7 @@ export async function startFaultServer(): Promise<FaultServer> {
         })(),
     );
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = await listenOnLoopback(server, sockets);
   return state;
 }
 
