@@ -56,6 +56,21 @@ function setup(rows: number, attemptSend: (body: MessageBody) => Promise<Attempt
   return { batch, ctx, emitted };
 }
 
+/** A journal for a batch of people.csv, written at `path`. */
+function testJournal(path: string): Promise<JournalWriter> {
+  return JournalWriter.create(path, {
+    journal: JOURNAL_FORMAT,
+    version: JOURNAL_VERSION,
+    created: '',
+    type: 'sms',
+    account: 'MA',
+    api_url: 'http://127.0.0.1:1',
+    options_hash: '0123456789abcdef',
+    options: {},
+    csv: 'people.csv',
+  });
+}
+
 const rateLimited: Attempt = { kind: 'rate-limited', status: 429, retryAfterMs: undefined, message: 'too many requests' };
 const accepted = (uuid: string): Attempt => ({ kind: 'accepted', status: 202, response: { api_id: 'a', message: 'message(s) queued', message_uuid: [uuid] } });
 
@@ -87,17 +102,7 @@ describe('runSendPass', () => {
   it('an unexpected error inside a row reports that row unknown (journalled so) and every later row still goes out', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.jsonl');
-    const journal = await JournalWriter.create(path, {
-      journal: JOURNAL_FORMAT,
-      version: JOURNAL_VERSION,
-      created: '',
-      type: 'sms',
-      account: 'MA',
-      api_url: 'http://127.0.0.1:1',
-      options_hash: '0123456789abcdef',
-      options: {},
-      csv: 'people.csv',
-    });
+    const journal = await testJournal(path);
     const { batch, ctx, emitted } = setup(
       4,
       async (body) => {
@@ -239,17 +244,7 @@ describe('a pause after a 429', () => {
   it('the first request after it marks the journal written (its mtime), so a resume after a kill -9 waits for it', async () => {
     const dir = tempDir();
     const path = join(dir, 'j.jsonl');
-    const journal = await JournalWriter.create(path, {
-      journal: JOURNAL_FORMAT,
-      version: JOURNAL_VERSION,
-      created: '',
-      type: 'sms',
-      account: 'MA',
-      api_url: 'http://127.0.0.1:1',
-      options_hash: '0123456789abcdef',
-      options: {},
-      csv: 'people.csv',
-    });
+    const journal = await testJournal(path);
     let refusedAt = 0;
     let mtimeAtRetry = 0;
     const { batch, ctx, emitted } = setup(
