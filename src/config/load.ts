@@ -8,9 +8,8 @@
  */
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { defaultLoaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
-import { parseConfigFile, type ConfigFile } from './settings.js';
+import type { ConfigFile } from './file-schema.js';
 import { decodeUtf8Strict } from '../core/text-decoding.js';
 
 const SEARCH_PLACES = ['package.json', '.plivorc', '.plivorc.json', '.plivorc.yaml', '.plivorc.yml'];
@@ -52,6 +51,8 @@ export async function loadConfig({ cwd, homedir, path, env = process.env }: Load
       `Skipped ${file}: a JavaScript config file is loaded only when named with --config (a checkout must not run code on every send). To use it: --config ${file}`,
   );
   if (found.filepath === undefined || found.raw === undefined) return { config: {}, filepath: found.filepath, warnings };
+  // The schema (and zod) load only when there is a file to check.
+  const { parseConfigFile } = await import('./file-schema.js');
   let config = parseConfigFile(found.raw, found.filepath);
   if (!found.trusted) {
     const ignored = withoutTokenCommands(config);
@@ -106,12 +107,17 @@ async function loadNamed(filepath: string, given: string): Promise<Found> {
  */
 async function readConfigFile(filepath: string): Promise<unknown> {
   const extension = extname(filepath);
-  if (SCRIPT_EXTENSIONS.has(extension)) return (extension === '.ts' ? defaultLoaders['.ts'] : defaultLoaders['.js'])(filepath, '');
+  if (SCRIPT_EXTENSIONS.has(extension)) {
+    const { defaultLoaders } = await import('cosmiconfig');
+    return (extension === '.ts' ? defaultLoaders['.ts'] : defaultLoaders['.js'])(filepath, '');
+  }
   const decoded = decodeUtf8Strict(await readFile(filepath));
   if (!decoded.ok) {
     throw new ConfigError(`The config file ${filepath} is not valid UTF-8: byte offset ${decoded.offset} holds ${decoded.bytes}.`, 'Save it as UTF-8.');
   }
   if (decoded.text.trim() === '') return undefined;
+  // Loaded only once a file is found: most sends have none, and the loaders are a large module.
+  const { defaultLoaders } = await import('cosmiconfig');
   const loader = extension === '.json' ? defaultLoaders['.json'] : defaultLoaders['.yaml'];
   const parsed: unknown = await loader(filepath, decoded.text);
   return basename(filepath) === 'package.json' ? (parsed as Record<string, unknown> | null)?.plivo : parsed;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One validation problem: `field` is a dotted path (`dst`, `template.components.0.index`). */
 export interface Problem {

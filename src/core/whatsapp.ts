@@ -7,7 +7,7 @@
  * The objects are sent exactly as the user wrote them: the validators only report problems and
  * never hand back zod's output (loose objects keep unknown keys, but a parse still copies).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemsFromZod, type Problem } from './problems.js';
 import { isHttpUrl } from './url.js';
 

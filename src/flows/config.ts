@@ -12,7 +12,8 @@ import type { Io, Terminal } from '../io.js';
 import { Output } from '../output.js';
 import { AuthError, ConfigError, ExitCode, InterruptedError, NetworkError, RefusedError, UsageError } from '../errors.js';
 import { readStdin } from '../input.js';
-import { AUTH_ID_HINT, SETTING_KEYS, authIdProblem, describeOrigin, parseConfigFile, resolveSettings } from '../config/settings.js';
+import { AUTH_ID_HINT, authIdProblem, describeOrigin, resolveSettings } from '../config/settings.js';
+import { SETTING_KEYS, parseConfigFile } from '../config/file-schema.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createClient } from './session.js';
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveCredentials } from '../../src/config/credentials.js';
 import { splitCommand } from '../../src/config/command-line.js';
-import { parseConfigFile, resolveSettings, type ConfigFile } from '../../src/config/settings.js';
+import { resolveSettings, type ConfigFile } from '../../src/config/settings.js';
+import { parseConfigFile } from '../../src/config/file-schema.js';
 import { ConfigError, ExitCode } from '../../src/errors.js';
 
 const AUTH_ID = 'MAZJKXNTQ1MDA5MTEX2A';

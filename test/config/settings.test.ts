@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeApiUrl, parseConfigFile, requireCredentials, resolveSettings, type ConfigFile } from '../../src/config/settings.js';
+import { normalizeApiUrl, requireCredentials, resolveSettings, type ConfigFile } from '../../src/config/settings.js';
+import { parseConfigFile } from '../../src/config/file-schema.js';
 import { ConfigError, ExitCode } from '../../src/errors.js';
 import { runCli } from '../helpers/io.js';
 
