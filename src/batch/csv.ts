@@ -8,8 +8,8 @@
  * byte that is no character cannot be sent), but that is found by the first pass, before anything
  * is sent.
  */
-import { pipeline, Readable } from 'node:stream';
-import { parse, CsvError } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { CsvParseError, CsvRecordParser } from './csv-parser.js';
 import { CliError, ExitCode } from '../errors.js';
 import { CsvDecoder, detectDelimiter, parseDelimiter, type CsvEncoding, type DecodeFailure } from './csv-decode.js';
 
@@ -50,25 +50,38 @@ export async function openCsvRows(source: Readable, name: string, options: CsvRe
     source.destroy();
     throw describeCsvError(error, name);
   }
-  const parser = parse({
-    bom: true,
-    delimiter,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
-    // Explicit, so that a file mixing LF and CRLF (rows appended by another tool) still parses:
-    // csv-parse would otherwise fix the delimiter from the first line and reject the others.
-    record_delimiter: ['\r\n', '\n', '\r'],
-  });
-  pipeline(Readable.from(prepend(head, chunks), { objectMode: false, highWaterMark: 1 << 16 }), parser, () => undefined);
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
-  // The parser's own count: records it parsed, the header included (a stream error drops the
-  // records it had parsed but not handed out yet, so the consumer's count would be short).
-  const parsed = (): number => parser.info.records;
+  const parser = new CsvRecordParser(delimiter, MAX_RECORD_CHARS);
+  const input = prepend(head, chunks);
+  let records: string[][] = [];
+  let taken = 0;
+  let ended = false;
+  const push = (record: string[]): void => void records.push(record);
+  /** Parses chunks until there are records to take, or the input has ended. */
+  const fill = async (): Promise<void> => {
+    while (taken === records.length && !ended) {
+      records = [];
+      taken = 0;
+      const step = await input.next();
+      try {
+        if (step.done) {
+          ended = true;
+          parser.end(push);
+        } else parser.write(step.value.toString('utf8'), push);
+      } catch (error) {
+        // The records of the chunk that failed are not handed out: the batch stops here.
+        records = [];
+        ended = true;
+        throw error;
+      }
+    }
+  };
+  // Records parsed, the header included (a parse error drops the records of its chunk, so the
+  // consumer's count would be short).
+  const parsed = (): number => parser.records;
   const pull = async (): Promise<string[] | undefined> => {
     try {
-      const step = await iterator.next();
-      return step.done ? undefined : step.value;
+      if (taken === records.length) await fill();
+      return taken < records.length ? records[taken++] : undefined;
     } catch (error) {
       // The parser stopped inside the record the decoding cut short (an open quote).
       if (decoder.failure) throw decodingError(decoder.failure, parsed(), name);
@@ -98,8 +111,9 @@ export async function openCsvRows(source: Readable, name: string, options: CsvRe
     header,
     next,
     close: () => {
-      void iterator.return?.();
-      parser.destroy();
+      ended = true;
+      void input.return(undefined);
+      source.destroy();
     },
   };
 }
@@ -151,15 +165,11 @@ function decodingError(failure: DecodeFailure, row: number, name: string): CsvSy
 
 function describeCsvError(error: unknown, name: string): Error {
   if (error instanceof CliError) return error;
-  if (error instanceof CsvError) {
-    const line = (error as CsvError & { lines?: number }).lines;
-    const where = line !== undefined ? ` near line ${line}` : '';
-    const reason = error.message.replace(/^Invalid Record Length:.*/s, 'a row is too long').replace(/\s*at line \d+/, '');
-    const hint =
-      error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_INVALID_CLOSING_QUOTE' || error.code === 'CSV_MAX_RECORD_SIZE'
-        ? 'A value holding commas, quotes or line breaks must be wrapped in double quotes, with each " inside written as "".'
-        : undefined;
-    return new CsvSyntaxError(`${name}${where} is not valid CSV: ${reason}. Nothing was sent.`, hint);
+  if (error instanceof CsvParseError) {
+    return new CsvSyntaxError(
+      `${name} near line ${error.line} is not valid CSV: ${error.message}. Nothing was sent.`,
+      'A value holding commas, quotes or line breaks must be wrapped in double quotes, with each " inside written as "".',
+    );
   }
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new CsvSyntaxError(`Cannot read ${name}: no such file.`, 'Check the --csv path, or use --csv - to read stdin.');
