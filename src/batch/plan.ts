@@ -5,7 +5,7 @@
  * counters, and a 64-bit hash per distinct row for duplicates (capped, see HashSet64).
  */
 import type { MessageType } from '../core/message.js';
-import { plural } from '../core/format.js';
+import { plural, formatCount } from '../core/format.js';
 import { addUsage, UNPLACED } from '../core/cost.js';
 import { DuplicateIndex } from './duplicates.js';
 import { describeProblems, unitKind, unitsOf, type PreparedRow } from './row.js';
@@ -157,7 +157,7 @@ export function estimate(plan: Plan, rate: number): Estimate {
   const queueSeconds = Math.max(0, plan.messages / mps - plan.messages / Math.max(rate, mps));
   const expiryWarning =
     queueSeconds > plan.minExpiry
-      ? `At Plivo's default ${mps} ${plan.type.toUpperCase()}/s per account, the last messages would wait about ${formatDuration(queueSeconds)} in Plivo's queue, longer than their message_expiry (${plan.minExpiry.toLocaleString('en-US')} s): they would fail with error 420. Ask Plivo to raise the account's throughput, or split the batch over time.`
+      ? `At Plivo's default ${mps} ${plan.type.toUpperCase()}/s per account, the last messages would wait about ${formatDuration(queueSeconds)} in Plivo's queue, longer than their message_expiry (${formatCount(plan.minExpiry)} s): they would fail with error 420. Ask Plivo to raise the account's throughput, or split the batch over time.`
       : undefined;
   return { seconds, queueSeconds, mps, expiryWarning };
 }
@@ -175,8 +175,8 @@ export function formatDuration(seconds: number): string {
 export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate: number; source: string }): string[] {
   const lines: string[] = [];
   lines.push(
-    `Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${plan.valid.toLocaleString('en-US')} valid, ${plan.invalid.toLocaleString('en-US')} invalid` +
-      (plan.suppressed > 0 ? `, ${plan.suppressed.toLocaleString('en-US')} suppressed` : ''),
+    `Plan for ${source} (${plan.type}): ${plural(plan.rows, 'row')}, ${formatCount(plan.valid)} valid, ${formatCount(plan.invalid)} invalid` +
+      (plan.suppressed > 0 ? `, ${formatCount(plan.suppressed)} suppressed` : ''),
   );
   if (plan.alreadySent > 0 || plan.toCheck > 0) {
     lines.push(
@@ -184,7 +184,7 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
     );
   }
   if (plan.requests > 0) {
-    const kinds = Object.entries(plan.units).map(([kind, n]) => `${kind} ${n.toLocaleString('en-US')}`);
+    const kinds = Object.entries(plan.units).map(([kind, n]) => `${kind} ${formatCount(n)}`);
     lines.push(`  To send: ${plural(plan.messages, 'message')}, ${plural(plan.totalUnits, 'unit')} (${kinds.join(', ')})`);
     lines.push(`  By country: ${describeCountries(plan.countries)}`);
     lines.push(`  About ${formatDuration(est.seconds)} at ${rate} requests/s`);
@@ -197,7 +197,7 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
     lines.push(`  ${plural(plan.duplicates, 'duplicate row')} ${what}: ${shown}${plan.duplicates > plan.duplicateSamples.length ? ', …' : ''}`);
   }
   if (plan.duplicateCheckStoppedAt !== undefined) {
-    lines.push(`  Duplicates were checked among the first ${plan.duplicateCheckStoppedAt.toLocaleString('en-US')} distinct rows only (memory bound).`);
+    lines.push(`  Duplicates were checked among the first ${formatCount(plan.duplicateCheckStoppedAt)} distinct rows only (memory bound).`);
   }
   if (plan.suppressed > 0) {
     const shown = plan.suppressedSamples.map((x) => `row ${x.row} (${x.dst})`).join(', ');
@@ -208,22 +208,22 @@ export function describePlan(plan: Plan, est: Estimate, { rate, source }: { rate
     lines.push('  Invalid rows (not sent):');
     for (const s of plan.invalidSamples) lines.push(`    row ${s.row}: ${s.error}`);
     if (invalid > plan.invalidSamples.length)
-      lines.push(`    … and ${(invalid - plan.invalidSamples.length).toLocaleString('en-US')} more (every row is listed by --dry-run --json and in --results)`);
+      lines.push(`    … and ${formatCount(invalid - plan.invalidSamples.length)} more (every row is listed by --dry-run --json and in --results)`);
   }
   return lines;
 }
 
 /** `US 1,200 messages · GB 350 · ??  2`: most messages first, eight countries at most. */
 function describeCountries(countries: ReadonlyMap<string, { messages: number }>): string {
-  const sorted = [...countries].sort((a, b) => b[1].messages - a[1].messages || a[0].localeCompare(b[0]));
+  const sorted = [...countries].sort((a, b) => b[1].messages - a[1].messages || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const shown = sorted
     .slice(0, 8)
     .map(
       ([country, n], i) =>
-        `${country === UNPLACED ? 'unplaced' : country} ${n.messages.toLocaleString('en-US')}${i === 0 ? ` ${n.messages === 1 ? 'message' : 'messages'}` : ''}`,
+        `${country === UNPLACED ? 'unplaced' : country} ${formatCount(n.messages)}${i === 0 ? ` ${n.messages === 1 ? 'message' : 'messages'}` : ''}`,
     );
   const rest = sorted.slice(8).reduce((sum, [, n]) => sum + n.messages, 0);
-  return shown.join(' · ') + (rest > 0 ? ` · ${sorted.length - 8} other countries ${rest.toLocaleString('en-US')}` : '');
+  return shown.join(' · ') + (rest > 0 ? ` · ${sorted.length - 8} other countries ${formatCount(rest)}` : '');
 }
 
 /** The plan as one JSON object (for `--json`, on stderr). */

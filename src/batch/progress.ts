@@ -4,6 +4,7 @@
  */
 import type { Output } from '../output.js';
 import { formatDuration } from './plan.js';
+import { formatCount } from '../core/format.js';
 
 export interface Progress {
   /** `done` rows of `total` have finished. */
@@ -63,7 +64,7 @@ export async function startProgress(out: Output, total: number, now: () => numbe
   const describe = (done: number): { text: string; rate: number; eta: number | undefined } => {
     const rate = meter.rate(now());
     const eta = rate > 0 ? (total - done) / rate : undefined;
-    const text = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows · ${rate.toFixed(1)}/s${eta !== undefined && done < total ? ` · ETA ${formatDuration(eta)}` : ''}`;
+    const text = `${formatCount(done)}/${formatCount(total)} rows · ${rate.toFixed(1)}/s${eta !== undefined && done < total ? ` · ETA ${formatDuration(eta)}` : ''}`;
     return { text, rate, eta };
   };
 
@@ -73,7 +74,7 @@ export async function startProgress(out: Output, total: number, now: () => numbe
     const { default: ora } = await import('ora');
     // discardStdin: false, or ora would take over stdin (which may be the CSV) and Ctrl-C.
     const spinner: Spinner = ora({
-      text: `Sending 0/${total.toLocaleString('en-US')} rows`,
+      text: `Sending 0/${formatCount(total)} rows`,
       stream: out.io.stderr as NodeJS.WritableStream,
       discardStdin: false,
     });

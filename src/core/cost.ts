@@ -4,7 +4,7 @@
  * number is on. Money is counted in integer millionths of the account currency (USD), so sums of
  * a million rows never drift the way binary fractions do; Plivo quotes rates with 5 decimals.
  */
-import { plural } from './format.js';
+import { formatCount, plural } from './format.js';
 import type { Problem } from './problems.js';
 
 /** An amount in millionths of the account currency: 1 USD = 1,000,000. */
@@ -174,8 +174,8 @@ export function estimateCost(usage: ReadonlyMap<string, CountryUsage>, prices: R
       missing.push({ country, units: use.units, messages: use.messages, reason: price?.reason ?? 'its price was not looked up' });
     }
   }
-  byCountry.sort((a, b) => b.amount - a.amount || a.country.localeCompare(b.country));
-  missing.sort((a, b) => b.units - a.units || a.country.localeCompare(b.country));
+  byCountry.sort((a, b) => b.amount - a.amount || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
+  missing.sort((a, b) => b.units - a.units || (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
   return { total, units, byCountry, missing };
 }
 
@@ -186,7 +186,7 @@ function decimal(micros: Micros, minDecimals: number): string {
     .padStart(6, '0')
     .replace(/0+$/, '')
     .padEnd(minDecimals, '0');
-  return `${whole.toLocaleString('en-US')}${fraction === '' ? '' : `.${fraction}`}`;
+  return `${formatCount(whole)}${fraction === '' ? '' : `.${fraction}`}`;
 }
 
 /** An amount exactly, cents at least: `$25.00`, `$25.0035`, `$0.005`. */
@@ -218,11 +218,11 @@ export function describeEstimate(estimate: CostEstimate): string {
   const parts: string[] = [];
   const shown = estimate.byCountry.slice(0, COUNTRIES_SHOWN);
   const rest = estimate.byCountry.slice(COUNTRIES_SHOWN);
-  const countries = shown.map((c) => `${c.country} ${c.units.toLocaleString('en-US')} × ${formatRate(c.rate)} = ${roughAmount(c.amount)}`);
+  const countries = shown.map((c) => `${c.country} ${formatCount(c.units)} × ${formatRate(c.rate)} = ${roughAmount(c.amount)}`);
   if (rest.length > 0) {
     const amount = rest.reduce((sum, c) => sum + c.amount, 0);
     const units = rest.reduce((sum, c) => sum + c.units, 0);
-    countries.push(`${plural(rest.length, 'other country', 'other countries')}, ${units.toLocaleString('en-US')} units = ${roughAmount(amount)}`);
+    countries.push(`${plural(rest.length, 'other country', 'other countries')}, ${formatCount(units)} units = ${roughAmount(amount)}`);
   }
   if (estimate.byCountry.length > 0) {
     const lead = estimate.missing.length > 0 ? 'At least' : 'About';

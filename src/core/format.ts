@@ -7,7 +7,19 @@ export function capitalize(s: string): string {
 }
 
 export function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? word : many}`;
+  return `${formatCount(count)} ${count === 1 ? word : many}`;
+}
+
+/**
+ * A count with thousands separators, as `toLocaleString('en-US')` writes it (`12,345`), without
+ * its first call's cost: loading the locale data takes about 10 ms, before a batch's first message.
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let grouped = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = grouped.length; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${grouped}` : grouped;
 }
 
 /** `GSM-7, 2 segments each`, `MMS, 1 attachment`, `WhatsApp`: what one message is billed as. */

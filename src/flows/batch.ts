@@ -14,7 +14,7 @@ import { createClient, loadSettings, messageOptions, startLocalSandbox, type Con
 import { readTextOption } from '../input.js';
 import type { InterruptSignal, Io, Terminal } from '../io.js';
 import type { Output } from '../output.js';
-import { plural } from '../core/format.js';
+import { plural, formatCount } from '../core/format.js';
 import { AuthError, CliError, describeSystemError, ExitCode, RateLimitError, RefusedError, signalExitCode, UsageError, ValidationError } from '../errors.js';
 import type { MessageOptions, MessageType } from '../core/message.js';
 import { PLIVO_MAX_RATE } from '../core/fields.js';
@@ -704,16 +704,16 @@ function printSummary(run: BatchRun, s: Summary, plan: Plan): void {
   }
   const c = out.out;
   const mark = s.sent + s.suppressed === plan.rows ? c.green('✓') : c.yellow('!');
-  out.line(`${mark} Sent ${s.sent.toLocaleString('en-US')} of ${plural(plan.rows, 'row')} · ${plural(s.units, 'unit')} sent`);
+  out.line(`${mark} Sent ${formatCount(s.sent)} of ${plural(plan.rows, 'row')} · ${plural(s.units, 'unit')} sent`);
   if (s.suppressed > 0) out.line(`  ${plural(s.suppressed, 'row')} suppressed (--suppress): not sent, as asked`);
   if (s.sent + s.suppressed < plan.rows) {
     out.line(
-      `  ${s.failed.toLocaleString('en-US')} failed · ${s.invalid.toLocaleString('en-US')} invalid · ${s.unknown.toLocaleString('en-US')} unknown${notReached > 0 ? ` · ${notReached.toLocaleString('en-US')} not reached` : ''}`,
+      `  ${formatCount(s.failed)} failed · ${formatCount(s.invalid)} invalid · ${formatCount(s.unknown)} unknown${notReached > 0 ? ` · ${formatCount(notReached)} not reached` : ''}`,
     );
   }
   for (const r of s.notSent) out.line(`  row ${r.row} ${r.status}: ${r.error ?? ''}`);
   const more = s.rows - s.sent - s.suppressed - s.notReached - s.notSent.length;
-  if (more > 0) out.line(`  … and ${more.toLocaleString('en-US')} more not sent${flags.results ? '' : ' (add --results <file> to list every row)'}`);
+  if (more > 0) out.line(`  … and ${formatCount(more)} more not sent${flags.results ? '' : ' (add --results <file> to list every row)'}`);
   if (flags.results) out.line(`  Results: ${flags.results}`);
   if (s.unknown > 0) {
     out.line(`  ${plural(s.unknown, 'row')} may have been queued (unknown): do not send ${s.unknown === 1 ? 'it' : 'them'} again before checking.`);

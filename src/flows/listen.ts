@@ -4,7 +4,7 @@ import type { SendFlags } from './flags.js';
 import { Output } from '../output.js';
 import { loadSettings } from './session.js';
 import { isHttpUrl } from '../core/url.js';
-import { plural } from '../core/format.js';
+import { plural, formatCount } from '../core/format.js';
 import { explainErrorCode } from '../transport/explain.js';
 import { describeSystemError, ExitCode, signalExitCode, UsageError } from '../errors.js';
 import type { InterruptSignal } from '../io.js';
@@ -75,7 +75,7 @@ export async function runListen(ctx: Context, flags: ListenFlags): Promise<numbe
   recorder.close();
   if (!out.json) {
     const repeats = counts.repeats > 0 ? `, ${plural(counts.repeats, 'repeat')} ignored` : '';
-    const rejected = counts.rejected > 0 ? `, ${counts.rejected.toLocaleString('en-US')} rejected` : '';
+    const rejected = counts.rejected > 0 ? `, ${formatCount(counts.rejected)} rejected` : '';
     out.note(`Stopped: ${plural(counts.recorded, 'event')} recorded${repeats}${rejected}.`);
   }
   return signal === undefined ? ExitCode.ok : signalExitCode(signal);

@@ -10,7 +10,7 @@ import { startSpinner } from '../history/progress.js';
 import { formatDuration } from '../batch/plan.js';
 import { recordTime } from '../transport/evidence.js';
 import { describeDeliveryError, isErrorCode } from '../core/delivery-errors.js';
-import { plural } from '../core/format.js';
+import { plural, formatCount } from '../core/format.js';
 import { CliError, ExitCode, InterruptedError, UsageError, type InterruptSignal } from '../errors.js';
 import { resolveCredentials } from '../config/credentials.js';
 
@@ -72,7 +72,7 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
           else out.note(text);
         }
         const eta = s.remainingMs !== undefined && s.remainingMs > 1000 ? ` · about ${formatDuration(s.remainingMs / 1000)} left` : '';
-        spinner.set(`Reading Plivo's message list: ${s.records.toLocaleString('en-US')}/${(s.expected ?? s.records).toLocaleString('en-US')} messages${eta}`);
+        spinner.set(`Reading Plivo's message list: ${formatCount(s.records)}/${formatCount(s.expected ?? s.records)} messages${eta}`);
       },
     });
     for await (const records of pages) {
@@ -112,8 +112,8 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
 }
 
 function progressText(state: ListState): string {
-  const of = state.expected !== undefined ? ` of ${state.expected.toLocaleString('en-US')}` : '';
-  return `${state.records.toLocaleString('en-US')}${of} messages (${plural(state.pages, 'page')})`;
+  const of = state.expected !== undefined ? ` of ${formatCount(state.expected)}` : '';
+  return `${formatCount(state.records)}${of} messages (${plural(state.pages, 'page')})`;
 }
 
 /** Newest first: what was not read is older than the last record shown. */
@@ -144,9 +144,9 @@ function printFooter(out: Output, state: ListState, since: Date, until: Date, li
   const window = `between ${localTime(since.toISOString())} and ${localTime(until.toISOString())}`;
   const c = out.out;
   if (state.records === 0) return out.line(`No messages ${window} match the filters.`);
-  const of = state.total !== undefined && state.total > state.records ? ` of ${state.total.toLocaleString('en-US')}` : '';
+  const of = state.total !== undefined && state.total > state.records ? ` of ${formatCount(state.total)}` : '';
   const cap = limit !== undefined && of !== '' ? ` (--limit ${limit})` : '';
-  out.line(c.dim(`${state.records.toLocaleString('en-US')}${of} ${state.records === 1 && of === '' ? 'message' : 'messages'} ${window}${cap}, newest first.`));
+  out.line(c.dim(`${formatCount(state.records)}${of} ${state.records === 1 && of === '' ? 'message' : 'messages'} ${window}${cap}, newest first.`));
   for (const [code, meaning] of [...codes].sort((a, b) => Number(a[0]) - Number(b[0])))
     out.line(c.dim(`Error ${code}: ${meaning || 'not documented by Plivo'}`));
 }

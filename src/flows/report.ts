@@ -17,7 +17,7 @@ import { FETCH_RATE, fetchStates, type FetchOutcome } from '../history/fetch.js'
 import { startSpinner } from '../history/progress.js';
 import { neutralizeCell } from '../batch/results.js';
 import { formatDuration } from '../batch/plan.js';
-import { plural } from '../core/format.js';
+import { plural, formatCount } from '../core/format.js';
 import { CliError, ExitCode, InterruptedError, UsageError, describeSystemError, type InterruptSignal } from '../errors.js';
 import { resolveCredentials } from '../config/credentials.js';
 
@@ -163,11 +163,11 @@ async function lookUp(
     stoppedBy ??= signal;
     controller.abort();
   });
-  const spinner = await startSpinner(out, `Looking up 0/${pending.length.toLocaleString('en-US')} messages`);
+  const spinner = await startSpinner(out, `Looking up 0/${formatCount(pending.length)} messages`);
   try {
     const outcome = await fetchStates(client, pending, known, {
       signal: controller.signal,
-      onProgress: (done) => spinner.set(`Looking up ${done.toLocaleString('en-US')}/${pending.length.toLocaleString('en-US')} messages`),
+      onProgress: (done) => spinner.set(`Looking up ${formatCount(done)}/${formatCount(pending.length)} messages`),
     });
     if (stoppedBy !== undefined)
       throw new InterruptedError(`Stopped while looking up messages (${outcome.fetched} of ${pending.length} done); no report was made.`, undefined, stoppedBy);
@@ -247,12 +247,12 @@ function cellText(value: unknown): string {
 
 function printSummary(out: Output, name: string, s: Summary, seen: { events: boolean; fetch: boolean; notFound: number; out: string | undefined }): void {
   const c = out.out;
-  const n = (value: number) => value.toLocaleString('en-US').padStart(7);
+  const n = (value: number) => formatCount(value).padStart(7);
   const notSent = Object.entries(s.rows_not_sent);
   const notSentCount = notSent.reduce((sum, [, count]) => sum + count, 0);
   out.line(c.bold(`Delivery report: ${name}, ${plural(s.rows, 'row')}`));
   out.line(
-    `  Sent        ${n(s.sent)}${notSentCount > 0 ? c.dim(`  (${plural(notSentCount, 'row')} not sent: ${notSent.map(([status, count]) => `${count.toLocaleString('en-US')} ${status}`).join(', ')})`) : ''}`,
+    `  Sent        ${n(s.sent)}${notSentCount > 0 ? c.dim(`  (${plural(notSentCount, 'row')} not sent: ${notSent.map(([status, count]) => `${formatCount(count)} ${status}`).join(', ')})`) : ''}`,
   );
   if (s.rows_unknown > 0)
     out.line(
@@ -265,15 +265,15 @@ function printSummary(out: Output, name: string, s: Summary, seen: { events: boo
   out.line(`  Failed      ${n(s.failed)}`);
   const pendingStates = Object.entries(s.states).filter(([state]) => !FINAL.has(state));
   out.line(
-    `  Pending     ${n(s.pending)}${s.pending > 0 ? c.dim(`  (${pendingStates.map(([state, count]) => `${count.toLocaleString('en-US')} ${state}`).join(', ')})`) : ''}`,
+    `  Pending     ${n(s.pending)}${s.pending > 0 ? c.dim(`  (${pendingStates.map(([state, count]) => `${formatCount(count)} ${state}`).join(', ')})`) : ''}`,
   );
   if (s.errors.length > 0) {
     out.line(c.bold('Failures by error code'));
     const width = Math.max(...s.errors.map((e) => e.meaning.length));
     for (const e of s.errors) out.line(`  ${e.code.padEnd(5)} ${e.meaning.padEnd(width)} ${n(e.count)}`);
   }
-  const of = (known: number) => (known < s.sent ? ` (known for ${known.toLocaleString('en-US')} of ${plural(s.sent, 'message')})` : '');
-  out.line(`Units    ${s.units.toLocaleString('en-US')}${of(s.units_known)}`);
+  const of = (known: number) => (known < s.sent ? ` (known for ${formatCount(known)} of ${plural(s.sent, 'message')})` : '');
+  out.line(`Units    ${formatCount(s.units)}${of(s.units_known)}`);
   out.line(`Charged  ${s.amount ?? 'unknown'}${of(s.amount_known)}  ${c.dim("(Plivo's TotalAmount, in the account's currency)")}`);
   if (seen.notFound > 0) out.warn(`${plural(seen.notFound, 'message')} not found in Plivo (404): were they sent from another account?`);
   if (s.pending > 0 && !seen.fetch)

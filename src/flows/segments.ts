@@ -9,7 +9,7 @@ import { cleanStdinText, decodeOrThrow, readStdin, readTextOption } from '../inp
 import { applySmartEncoding, checkTextLimit, countSegments, splitSegments, type SegmentCount } from '../core/encoding.js';
 import { invalidUtf8Offset, showBytes } from '../core/text-decoding.js';
 import { reportJsonLineBound, segmentsReport, writeReportJsonLine } from '../core/segments-report.js';
-import { plural } from '../core/format.js';
+import { plural, formatCount } from '../core/format.js';
 
 export interface SegmentsFlags {
   text?: string;
@@ -52,8 +52,8 @@ export async function runSegments(ctx: Context, flags: SegmentsFlags): Promise<n
   const unit = count.encoding === 'GSM-7' ? 'septets' : 'UTF-16 code units';
   out.line(`${c.bold('Encoding')}   ${count.encoding}`);
   out.line(`${c.bold('Segments')}   ${count.segments}`);
-  out.line(`${c.bold('Length')}     ${count.length.toLocaleString('en-US')} ${unit} (${count.perSegment} per segment, ${count.remaining} left in the last)`);
-  out.line(`${c.bold('Characters')} ${count.characters.toLocaleString('en-US')}`);
+  out.line(`${c.bold('Length')}     ${formatCount(count.length)} ${unit} (${count.perSegment} per segment, ${count.remaining} left in the last)`);
+  out.line(`${c.bold('Characters')} ${formatCount(count.characters)}`);
   if (count.nonGsm.length > 0) {
     const chars = count.nonGsm.map((ch) => `${JSON.stringify(ch)} U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ');
     out.line(`${c.yellow('UCS-2 because of')} ${chars}`);

@@ -9,7 +9,7 @@ import { readTextOption } from '../input.js';
 import { ExitCode, InterruptedError, UsageError, ValidationError } from '../errors.js';
 import type { InterruptSignal } from '../io.js';
 import { buildMessage, type BuiltMessage, type MessageType } from '../core/message.js';
-import { describeUnits, plural } from '../core/format.js';
+import { describeUnits, plural, formatCount } from '../core/format.js';
 import type { Credentials } from '../config/settings.js';
 import { buildSendRequest } from '../core/request.js';
 import type { PlivoResponse } from '../transport/client.js';
@@ -148,5 +148,5 @@ function printQueued(out: Output, response: PlivoResponse, message: BuiltMessage
   out.line(`${c.green('✓')} Queued to ${plural(uuids.length, 'number')} · ${describeUnits(message)}`);
   const shown = out.io.stdout.isTTY === true && uuids.length > UUIDS_ON_TERMINAL + 1 ? uuids.slice(0, UUIDS_ON_TERMINAL) : uuids;
   for (const uuid of shown) out.line(`  ${uuid}`);
-  if (shown.length < uuids.length) out.line(c.dim(`  … and ${(uuids.length - shown.length).toLocaleString('en-US')} more (--json for all)`));
+  if (shown.length < uuids.length) out.line(c.dim(`  … and ${formatCount(uuids.length - shown.length)} more (--json for all)`));
 }
