@@ -1,10 +1,15 @@
-// Bundles src/ into dist/ with esbuild, in two builds:
+// Bundles src/ into dist/ with esbuild:
 // - dist/cli.cjs, the entry, alone in one file: what `segments` and `--version` need (start-up time
-//   in shell loops: every module file read costs), and an import() of ./program.js for the rest;
-// - dist/program.js, commander and the command tree, with the heavy parts (zod, cosmiconfig,
-//   csv-parse, ora, the sandbox) in chunks loaded only by the commands that use them.
-// The two share no module state: cli.cjs hands program.js nothing but the argv and the Context.
-// Type checking is tsc's job (npm run typecheck); this only emits.
+//   in shell loops: every module file read costs), and src/program-loader.ts, which runs the rest;
+// - dist/program.cjs, commander, the command tree and everything it reaches, one CommonJS bundle
+//   that program-loader.ts compiles through V8's code cache (Node 20 caches compiled code only for
+//   scripts run through node:vm, not for ES modules). Parts only some commands use (zod,
+//   cosmiconfig, csv-parse, ora, the sandbox) are still evaluated only when a command imports them:
+//   esbuild turns each import() into a lazily run module of the bundle;
+// - dist/chalk.js, which dist/cli.cjs imports when colour is wanted, and dist/core/encoding.js,
+//   which bench/encoding.js loads.
+// The entry and the program share no module state: cli.cjs hands program.cjs nothing but the argv
+// and the Context. Type checking is tsc's job (npm run typecheck); this only emits.
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -20,15 +25,16 @@ const lazyChildProcessForCommander = {
 };
 
 /**
- * In the entry build, `import('./program.js')` (src/cli.ts) and `import('chalk')` (src/output.ts,
- * on a terminal) stay imports of the other build's files: bundled in, their static imports of
- * Node's modules (node:tty, which loads the streams) would be hoisted to the entry.
+ * In the entry build, src/cli.ts's `import('./program.js')` is src/program-loader.ts, which loads
+ * dist/program.cjs, and `import('chalk')` (src/output.ts, on a terminal) stays an import of
+ * dist/chalk.js: bundled in, their static imports of Node's modules (node:tty, which loads the
+ * streams) would be hoisted to the entry.
  */
 const apart = {
   name: 'apart',
   setup(build) {
     build.onResolve({ filter: /^\.\/program\.js$/ }, (args) =>
-      /[\\/]src[\\/]cli\.ts$/.test(args.importer) ? { path: './program.js', external: true } : undefined,
+      /[\\/]src[\\/]cli\.ts$/.test(args.importer) ? { path: fileURLToPath(new URL('../src/program-loader.ts', import.meta.url)) } : undefined,
     );
     build.onResolve({ filter: /^chalk$/ }, () => ({ path: './chalk.js', external: true }));
   },
@@ -40,8 +46,8 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: true,
-  keepNames: true,
+  minify: !process.env.NO_MINIFY,
+  keepNames: !process.env.NO_KEEPNAMES,
   legalComments: 'none',
   logLevel: 'warning',
 };
@@ -54,18 +60,19 @@ await Promise.all([
   build({ ...common, entryPoints: { cli: 'src/cli.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, plugins: [apart] }),
   build({
     ...common,
+    entryPoints: { program: 'src/program.ts' },
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    // cosmiconfig loads TypeScript only for .ts config files, which plivo-send does not search.
+    external: ['typescript'],
+    plugins: [lazyChildProcessForCommander],
+  }),
+  build({
+    ...common,
     entryPoints: {
-      program: 'src/program.ts',
-      // Imported by dist/cli.cjs (and the chunks) when colour is wanted.
       chalk: 'chalk',
       // Loaded directly by bench/encoding.js.
       'core/encoding': 'src/core/encoding.ts',
     },
-    splitting: true,
-    // cosmiconfig loads TypeScript only for .ts config files, which plivo-send does not search.
-    external: ['typescript'],
-    // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
-    banner: { js: "import { createRequire as __plivoSendRequire } from 'node:module'; const require = __plivoSendRequire(import.meta.url);" },
-    plugins: [lazyChildProcessForCommander],
   }),
 ]);

@@ -16,11 +16,11 @@ const SRC = join(ROOT, 'src');
 const LAYERS = [
   ['core', /^core\//],
   ['errors', /^errors\.ts$/],
-  ['engines and edge modules', /^(batch|transport|config|sandbox|listen|history|completion)\/|^(io|output|input|context|version|lib|http-body)\.ts$/],
+  ['engines and edge modules', /^(batch|transport|config|sandbox|listen|history|completion)\/|^(io|output|input|context|version|lib|http-body|cache-dir)\.ts$/],
   ['flows', /^flows\//],
   ['commands', /^commands\//],
   ['program', /^program\.ts$/],
-  ['cli', /^cli\.ts$/],
+  ['cli', /^(cli|program-loader)\.ts$/],
 ];
 
 const STATIC = /^[ \t]*(?:import|export)\b([^;]*?)\bfrom\s*['"]([^'"]+)['"]/gm;

@@ -22,6 +22,7 @@ import {
 } from '../core/cost.js';
 import { RefusedError, UsageError, ValidationError } from '../errors.js';
 import { resolve } from 'node:path';
+import { userCacheDir } from '../cache-dir.js';
 
 export interface NumberSettings {
   rules: NumberRules;
@@ -77,7 +78,7 @@ export async function checkCost(
   { dryRun = false }: { dryRun?: boolean } = {},
 ): Promise<CostEstimate | undefined> {
   if (usage.size === 0) return undefined;
-  const { lookupPrices, userCacheDir, NOT_CACHED } = await import('../transport/pricing.js');
+  const { lookupPrices, NOT_CACHED } = await import('../transport/pricing.js');
   // cli-contract: `--dry-run --json` makes no network request; it prices from the cache alone.
   const cacheOnly = dryRun && out.json;
   const prices = await lookupPrices(client, [...usage.keys()], type, {

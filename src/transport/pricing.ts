@@ -18,22 +18,6 @@ const CACHE_VERSION = 1;
 /** Requests in flight at once: a few, well under Plivo's 300 requests per 5 s. */
 const DEFAULT_CONCURRENCY = 4;
 
-/**
- * Where plivo-send keeps caches: `$XDG_CACHE_HOME/plivo-send` when set (an absolute path, as the
- * XDG base directory specification requires), else the platform's place for them.
- */
-export function userCacheDir(env: Record<string, string | undefined>, homedir: string, platform: NodeJS.Platform): string {
-  const paths = platform === 'win32' ? path.win32 : path.posix;
-  const xdg = env.XDG_CACHE_HOME?.trim();
-  if (xdg && paths.isAbsolute(xdg)) return paths.join(xdg, 'plivo-send');
-  if (platform === 'win32') {
-    const local = env.LOCALAPPDATA?.trim() || paths.join(homedir, 'AppData', 'Local');
-    return paths.join(local, 'plivo-send', 'Cache');
-  }
-  if (platform === 'darwin') return paths.join(homedir, 'Library', 'Caches', 'plivo-send');
-  return paths.join(homedir, '.cache', 'plivo-send');
-}
-
 export interface LookupOptions {
   /** The cache file itself; or */
   cacheFile?: string;

@@ -6,7 +6,8 @@ import { AuthError } from '../../src/errors.js';
 import { SANDBOX_PRICES, SANDBOX_UNPRICED } from '../../src/sandbox/pricing.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { PlivoClient } from '../../src/transport/client.js';
-import { lookupPrices, PRICE_CACHE_TTL_MS, userCacheDir, type LookupOptions } from '../../src/transport/pricing.js';
+import { lookupPrices, PRICE_CACHE_TTL_MS, type LookupOptions } from '../../src/transport/pricing.js';
+import { userCacheDir } from '../../src/cache-dir.js';
 
 const T0 = Date.parse('2025-03-01T12:00:00Z');
 
