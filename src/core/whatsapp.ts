@@ -136,156 +136,167 @@ function coordinate(axis: 'latitude' | 'longitude', limit: number, example: stri
   });
 }
 
-const locationSchema = object({
-  latitude: coordinate('latitude', 90, '37.7749'),
-  longitude: coordinate('longitude', 180, '-122.4194'),
-  name: text({ missing: 'is required: the name of the place' }),
-  address: text({ missing: 'is required: the street address of the place' }),
-});
-
-// ---------------------------------------------------------------------------------------------
-// template
-
-const amount1000 = z
-  .number({
-    error: (iss) => {
-      if (iss.input === undefined) return 'is required: the amount times 1000 as an integer, e.g. 129900 for 129.90';
-      if (typeof iss.input === 'string') return `must be a number, not a string (got ${quote(iss.input)}): the amount times 1000, e.g. 129900 for 129.90`;
-      return `must be an integer number (got ${describeValue(iss.input)})`;
-    },
-  })
-  .superRefine((value, ctx) => {
-    if (!Number.isInteger(value)) issue(ctx, [], `must be an integer: the amount times 1000, e.g. 129900 for 129.90 (got ${value})`);
+/**
+ * The three schemas, built on first use: a send without WhatsApp JSON never needs them, and
+ * building them is a good part of the start-up zod costs.
+ */
+function makeSchemas() {
+  const locationSchema = object({
+    latitude: coordinate('latitude', 90, '37.7749'),
+    longitude: coordinate('longitude', 180, '-122.4194'),
+    name: text({ missing: 'is required: the name of the place' }),
+    address: text({ missing: 'is required: the street address of the place' }),
   });
 
-const currencySchema = object({
-  fallback_value: text({ missing: 'is required: the amount as shown when the currency cannot be localised, e.g. "$129.90"' }),
-  currency_code: z.string(typeError('a string', 'is required: a 3-letter ISO 4217 code like "USD"')).superRefine((value, ctx) => {
-    if (!/^[A-Za-z]{3}$/.test(value)) issue(ctx, [], `must be a 3-letter ISO 4217 code like "USD" (got ${quote(value)})`);
-  }),
-  amount_1000: amount1000,
-});
+  // ---------------------------------------------------------------------------------------------
+  // template
 
-const dateTimeSchema = object({
-  fallback_value: text({ missing: 'is required: the date as it should be shown, e.g. "June 14, 2025"' }),
-});
-
-const PARAMETER_EXAMPLES: Record<(typeof TEMPLATE_PARAMETER_TYPES)[number], string> = {
-  text: '"text": "Maya"',
-  media: '"media": "https://example.com/image.jpg"',
-  payload: '"payload": "confirm"',
-  currency: '"currency": {"fallback_value": "$129.90", "currency_code": "USD", "amount_1000": 129900}',
-  date_time: '"date_time": {"fallback_value": "June 14, 2025"}',
-  location: '"location": {"latitude": "37.7749", "longitude": "-122.4194", "name": "…", "address": "…"}',
-};
-
-const parameterSchema = object({
-  type: oneOf(TEMPLATE_PARAMETER_TYPES),
-  parameter_name: text({ nonEmpty: true }).optional(),
-  text: text().optional(),
-  media: httpUrl().optional(),
-  payload: text().optional(),
-  currency: currencySchema.optional(),
-  date_time: dateTimeSchema.optional(),
-  location: locationSchema.optional(),
-}).superRefine((value: unknown, ctx: Ctx) => {
-  if (!isRecord(value)) return;
-  const type = TEMPLATE_PARAMETER_TYPES.find((t) => t === value.type);
-  // The value lives under the key named by `type`.
-  if (type !== undefined && value[type] === undefined) issue(ctx, [type], `is required for a ${type} parameter, e.g. ${PARAMETER_EXAMPLES[type]}`);
-}, whenObject);
-
-const componentSchema = object({
-  type: oneOf(TEMPLATE_COMPONENT_TYPES),
-  sub_type: oneOf(TEMPLATE_BUTTON_SUB_TYPES).optional(),
-  index: z
-    .string({
-      error: (iss) =>
-        typeof iss.input === 'number'
-          ? `must be a string: quote it, e.g. "index": "${iss.input}"`
-          : `must be a string like "0" (got ${describeValue(iss.input)})`,
+  const amount1000 = z
+    .number({
+      error: (iss) => {
+        if (iss.input === undefined) return 'is required: the amount times 1000 as an integer, e.g. 129900 for 129.90';
+        if (typeof iss.input === 'string') return `must be a number, not a string (got ${quote(iss.input)}): the amount times 1000, e.g. 129900 for 129.90`;
+        return `must be an integer number (got ${describeValue(iss.input)})`;
+      },
     })
     .superRefine((value, ctx) => {
-      if (!/^\d+$/.test(value)) issue(ctx, [], `must be the button's position as digits, e.g. "0" (got ${quote(value)})`);
-    })
-    .optional(),
-  parameters: array(parameterSchema).optional(),
-}).superRefine((value: unknown, ctx: Ctx) => {
-  if (!isRecord(value)) return;
-  if (value.type === 'button') {
-    if (value.sub_type === undefined) issue(ctx, ['sub_type'], 'is required for a button component: "url" or "quick_reply"');
-    if (value.index === undefined) issue(ctx, ['index'], 'is required for a button component: the button\'s position as a string, e.g. "0"');
-  }
-  // A footer has no variables; every other component exists only to carry parameters.
-  if (typeof value.type === 'string' && value.type !== 'footer' && value.parameters === undefined) {
-    issue(ctx, ['parameters'], `is required for a ${value.type} component: a list like [{"type": "text", "text": "Maya"}]`);
-  }
-}, whenObject);
+      if (!Number.isInteger(value)) issue(ctx, [], `must be an integer: the amount times 1000, e.g. 129900 for 129.90 (got ${value})`);
+    });
 
-const templateSchema = object({
-  name: z.string(typeError('a string', 'is required: the approved template\'s name, e.g. "order_shipped"')).superRefine((value, ctx) => {
-    if (value === '') issue(ctx, [], 'must not be empty');
-    else if (!/^[a-z0-9_]+$/.test(value)) issue(ctx, [], `use lowercase letters, digits and underscores only (got ${quote(value)})`);
-  }),
-  language: text({ nonEmpty: true, missing: 'is required: the template\'s language code, e.g. "en_US" or "en"' }),
-  components: array(componentSchema).optional(),
-});
+  const currencySchema = object({
+    fallback_value: text({ missing: 'is required: the amount as shown when the currency cannot be localised, e.g. "$129.90"' }),
+    currency_code: z.string(typeError('a string', 'is required: a 3-letter ISO 4217 code like "USD"')).superRefine((value, ctx) => {
+      if (!/^[A-Za-z]{3}$/.test(value)) issue(ctx, [], `must be a 3-letter ISO 4217 code like "USD" (got ${quote(value)})`);
+    }),
+    amount_1000: amount1000,
+  });
 
-// ---------------------------------------------------------------------------------------------
-// interactive
+  const dateTimeSchema = object({
+    fallback_value: text({ missing: 'is required: the date as it should be shown, e.g. "June 14, 2025"' }),
+  });
+
+  const PARAMETER_EXAMPLES: Record<(typeof TEMPLATE_PARAMETER_TYPES)[number], string> = {
+    text: '"text": "Maya"',
+    media: '"media": "https://example.com/image.jpg"',
+    payload: '"payload": "confirm"',
+    currency: '"currency": {"fallback_value": "$129.90", "currency_code": "USD", "amount_1000": 129900}',
+    date_time: '"date_time": {"fallback_value": "June 14, 2025"}',
+    location: '"location": {"latitude": "37.7749", "longitude": "-122.4194", "name": "…", "address": "…"}',
+  };
+
+  const parameterSchema = object({
+    type: oneOf(TEMPLATE_PARAMETER_TYPES),
+    parameter_name: text({ nonEmpty: true }).optional(),
+    text: text().optional(),
+    media: httpUrl().optional(),
+    payload: text().optional(),
+    currency: currencySchema.optional(),
+    date_time: dateTimeSchema.optional(),
+    location: locationSchema.optional(),
+  }).superRefine((value: unknown, ctx: Ctx) => {
+    if (!isRecord(value)) return;
+    const type = TEMPLATE_PARAMETER_TYPES.find((t) => t === value.type);
+    // The value lives under the key named by `type`.
+    if (type !== undefined && value[type] === undefined) issue(ctx, [type], `is required for a ${type} parameter, e.g. ${PARAMETER_EXAMPLES[type]}`);
+  }, whenObject);
+
+  const componentSchema = object({
+    type: oneOf(TEMPLATE_COMPONENT_TYPES),
+    sub_type: oneOf(TEMPLATE_BUTTON_SUB_TYPES).optional(),
+    index: z
+      .string({
+        error: (iss) =>
+          typeof iss.input === 'number'
+            ? `must be a string: quote it, e.g. "index": "${iss.input}"`
+            : `must be a string like "0" (got ${describeValue(iss.input)})`,
+      })
+      .superRefine((value, ctx) => {
+        if (!/^\d+$/.test(value)) issue(ctx, [], `must be the button's position as digits, e.g. "0" (got ${quote(value)})`);
+      })
+      .optional(),
+    parameters: array(parameterSchema).optional(),
+  }).superRefine((value: unknown, ctx: Ctx) => {
+    if (!isRecord(value)) return;
+    if (value.type === 'button') {
+      if (value.sub_type === undefined) issue(ctx, ['sub_type'], 'is required for a button component: "url" or "quick_reply"');
+      if (value.index === undefined) issue(ctx, ['index'], 'is required for a button component: the button\'s position as a string, e.g. "0"');
+    }
+    // A footer has no variables; every other component exists only to carry parameters.
+    if (typeof value.type === 'string' && value.type !== 'footer' && value.parameters === undefined) {
+      issue(ctx, ['parameters'], `is required for a ${value.type} component: a list like [{"type": "text", "text": "Maya"}]`);
+    }
+  }, whenObject);
+
+  const templateSchema = object({
+    name: z.string(typeError('a string', 'is required: the approved template\'s name, e.g. "order_shipped"')).superRefine((value, ctx) => {
+      if (value === '') issue(ctx, [], 'must not be empty');
+      else if (!/^[a-z0-9_]+$/.test(value)) issue(ctx, [], `use lowercase letters, digits and underscores only (got ${quote(value)})`);
+    }),
+    language: text({ nonEmpty: true, missing: 'is required: the template\'s language code, e.g. "en_US" or "en"' }),
+    components: array(componentSchema).optional(),
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // interactive
+
+  const headerSchema = object({
+    type: oneOf(INTERACTIVE_HEADER_TYPES),
+    text: text({ nonEmpty: true, max: L.headerText }).optional(),
+    media: httpUrl().optional(),
+  }).superRefine((value: unknown, ctx: Ctx) => {
+    if (!isRecord(value)) return;
+    if (value.type === 'text' && value.text === undefined) issue(ctx, ['text'], `is required when header.type is "text" (at most ${L.headerText} characters)`);
+    if (value.type === 'media' && value.media === undefined)
+      issue(ctx, ['media'], 'is required when header.type is "media": an https:// URL of an image, video or document');
+  }, whenObject);
+
+  const buttonSchema = object({
+    id: text({ nonEmpty: true, max: L.buttonId }).optional(),
+    title: text({ nonEmpty: true, max: L.buttonTitle, missing: `is required: the button label, at most ${L.buttonTitle} characters` }),
+    cta_url: httpUrl().optional(),
+  });
+
+  const rowSchema = object({
+    id: text({ nonEmpty: true, max: L.rowId, missing: `is required: a unique id for the row, at most ${L.rowId} characters` }),
+    title: text({ nonEmpty: true, max: L.rowTitle, missing: `is required: the row's title, at most ${L.rowTitle} characters` }),
+    description: text({ max: L.rowDescription }).optional(),
+  });
+
+  const sectionSchema = object({
+    title: text({ nonEmpty: true, max: L.sectionTitle }).optional(),
+    rows: array(rowSchema, 'is required: a list of rows, each {"id", "title"}'),
+  });
+
+  const actionSchema = object(
+    {
+      buttons: array(buttonSchema).optional(),
+      sections: array(sectionSchema).optional(),
+    },
+    'is required: {"buttons": […]}, plus "sections" for a list',
+  );
+
+  const interactiveSchema = object({
+    type: oneOf(INTERACTIVE_TYPES, 'is required: "button", "list" or "cta_url"'),
+    header: headerSchema.optional(),
+    body: object({ text: text({ nonEmpty: true, max: L.body }) }, 'is required: {"text": "…"}'),
+    footer: object({ text: text({ max: L.footerText }) }).optional(),
+    action: actionSchema,
+  }).superRefine((value: unknown, ctx: Ctx) => {
+    if (!isRecord(value) || !isRecord(value.action)) return;
+    if (value.type === 'button') checkReplyButtons(value.action, ctx);
+    else if (value.type === 'list') checkList(value.action, ctx);
+    else if (value.type === 'cta_url') checkCtaUrl(value.action, ctx);
+  }, whenObject);
+
+  /** Rules that depend on `interactive.type`; the action's own schema has already typed its parts. */
+  return { location: locationSchema, template: templateSchema, interactive: interactiveSchema };
+}
 
 const L = WHATSAPP_LIMITS;
 
-const headerSchema = object({
-  type: oneOf(INTERACTIVE_HEADER_TYPES),
-  text: text({ nonEmpty: true, max: L.headerText }).optional(),
-  media: httpUrl().optional(),
-}).superRefine((value: unknown, ctx: Ctx) => {
-  if (!isRecord(value)) return;
-  if (value.type === 'text' && value.text === undefined) issue(ctx, ['text'], `is required when header.type is "text" (at most ${L.headerText} characters)`);
-  if (value.type === 'media' && value.media === undefined)
-    issue(ctx, ['media'], 'is required when header.type is "media": an https:// URL of an image, video or document');
-}, whenObject);
+let schemas: ReturnType<typeof makeSchemas> | undefined;
+const built = (): ReturnType<typeof makeSchemas> => (schemas ??= makeSchemas());
 
-const buttonSchema = object({
-  id: text({ nonEmpty: true, max: L.buttonId }).optional(),
-  title: text({ nonEmpty: true, max: L.buttonTitle, missing: `is required: the button label, at most ${L.buttonTitle} characters` }),
-  cta_url: httpUrl().optional(),
-});
-
-const rowSchema = object({
-  id: text({ nonEmpty: true, max: L.rowId, missing: `is required: a unique id for the row, at most ${L.rowId} characters` }),
-  title: text({ nonEmpty: true, max: L.rowTitle, missing: `is required: the row's title, at most ${L.rowTitle} characters` }),
-  description: text({ max: L.rowDescription }).optional(),
-});
-
-const sectionSchema = object({
-  title: text({ nonEmpty: true, max: L.sectionTitle }).optional(),
-  rows: array(rowSchema, 'is required: a list of rows, each {"id", "title"}'),
-});
-
-const actionSchema = object(
-  {
-    buttons: array(buttonSchema).optional(),
-    sections: array(sectionSchema).optional(),
-  },
-  'is required: {"buttons": […]}, plus "sections" for a list',
-);
-
-const interactiveSchema = object({
-  type: oneOf(INTERACTIVE_TYPES, 'is required: "button", "list" or "cta_url"'),
-  header: headerSchema.optional(),
-  body: object({ text: text({ nonEmpty: true, max: L.body }) }, 'is required: {"text": "…"}'),
-  footer: object({ text: text({ max: L.footerText }) }).optional(),
-  action: actionSchema,
-}).superRefine((value: unknown, ctx: Ctx) => {
-  if (!isRecord(value) || !isRecord(value.action)) return;
-  if (value.type === 'button') checkReplyButtons(value.action, ctx);
-  else if (value.type === 'list') checkList(value.action, ctx);
-  else if (value.type === 'cta_url') checkCtaUrl(value.action, ctx);
-}, whenObject);
-
-/** Rules that depend on `interactive.type`; the action's own schema has already typed its parts. */
 function checkReplyButtons(action: Record<string, unknown>, ctx: Ctx): void {
   const path = ['action', 'buttons'];
   if (action.buttons === undefined) {
@@ -367,7 +378,7 @@ function checkCtaUrl(action: Record<string, unknown>, ctx: Ctx): void {
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-export type WhatsAppTemplate = z.infer<typeof templateSchema>;
+export type WhatsAppTemplate = z.infer<ReturnType<typeof makeSchemas>['template']>;
 
 function validate(schema: z.ZodType, value: unknown, prefix: string): Problem[] {
   const result = schema.safeParse(value);
@@ -376,17 +387,17 @@ function validate(schema: z.ZodType, value: unknown, prefix: string): Problem[] 
 
 /** Problems in a `template` object, with fields like `template.components.0.index`. */
 export function validateTemplate(value: unknown): Problem[] {
-  return validate(templateSchema, value, 'template');
+  return validate(built().template, value, 'template');
 }
 
 /** Problems in an `interactive` object, with fields like `interactive.action.buttons`. */
 export function validateInteractive(value: unknown): Problem[] {
-  return validate(interactiveSchema, value, 'interactive');
+  return validate(built().interactive, value, 'interactive');
 }
 
 /** Problems in a `location` object, with fields like `location.latitude`. */
 export function validateLocation(value: unknown): Problem[] {
-  return validate(locationSchema, value, 'location');
+  return validate(built().location, value, 'location');
 }
 
 /** The `--template-name/--template-language/--param` shortcut: body text parameters only. */

@@ -5,7 +5,8 @@
  * only the rates, keyed by the request's URL (API origin + Auth ID + country): never the token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dearestRate, type PriceOutcome, type PricedType } from '../core/cost.js';
 import { ApiError, AuthError, CliError, describeSystemError } from '../errors.js';
@@ -76,7 +77,7 @@ export async function lookupPrices(
   if (toAsk.length === 0) return result;
 
   const file = options.cacheFile ?? (options.cacheDir === undefined ? undefined : path.join(options.cacheDir, CACHE_FILE_NAME));
-  const cache = file === undefined ? { entries: new Map() as Entries, clean: true } : await readCache(file, now());
+  const cache = file === undefined ? { entries: new Map() as Entries, clean: true } : readCache(file, now());
   const keyOf = (country: string) => `${client.baseUrl}Pricing/?country_iso=${country}`;
   const misses: string[] = [];
   for (const country of toAsk) {
@@ -141,10 +142,12 @@ async function runPool<T>(items: readonly T[], limit: number, task: (item: T) =>
  * The cache's live entries. `clean` is false when the file should be written again even if
  * nothing new is learnt: it was corrupt, or held entries that have expired.
  */
-async function readCache(file: string, now: number): Promise<{ entries: Entries; clean: boolean }> {
+function readCache(file: string, now: number): { entries: Entries; clean: boolean } {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // A few lines per country: read at once. A read through the event loop lets whatever else is
+    // waiting run first, and a batch's first message waits for this one (up to 10 ms measured).
+    text = readFileSync(file, 'utf8');
   } catch {
     return { entries: new Map(), clean: true };
   }
@@ -181,7 +184,7 @@ async function readCache(file: string, now: number): Promise<{ entries: Entries;
  * Readable by the owner only: it tells which countries an account sends to.
  */
 async function saveCache(file: string, fresh: Entries, now: number, onWarning: ((message: string) => void) | undefined): Promise<void> {
-  const { entries } = await readCache(file, now);
+  const { entries } = readCache(file, now);
   for (const [key, entry] of fresh) entries.set(key, entry);
   const body = `${JSON.stringify({ version: CACHE_VERSION, entries: Object.fromEntries(entries) })}\n`;
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
