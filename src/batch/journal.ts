@@ -115,7 +115,10 @@ export class JournalWriter {
     return new Promise((resolve, reject) => {
       this.pending.push(`${JSON.stringify(record)}\n`);
       this.waiters.push({ resolve, reject });
-      this.flushing ??= this.flush();
+      // The flush starts once the records being written now are all queued (setImmediate runs
+      // after every pending promise reaction): the first 50 rows of a batch then share one fsync,
+      // where an immediate flush took the first alone and made the other 49 wait for a second.
+      this.flushing ??= new Promise<void>((started) => setImmediate(started)).then(() => this.flush());
     });
   }
 

@@ -6,7 +6,8 @@
  * would first look for its own meta config in the working directory (`.config/config.js` too).
  * For the same reason an `authTokenCommand` is kept only from the user config file or --config.
  */
-import { access, readFile, stat } from 'node:fs/promises';
+import { accessSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { ConfigFile } from './file-schema.js';
@@ -111,7 +112,7 @@ async function readConfigFile(filepath: string): Promise<unknown> {
     const { defaultLoaders } = await import('cosmiconfig');
     return (extension === '.ts' ? defaultLoaders['.ts'] : defaultLoaders['.js'])(filepath, '');
   }
-  const decoded = decodeUtf8Strict(await readFile(filepath));
+  const decoded = decodeUtf8Strict(readFileSync(filepath));
   if (!decoded.ok) {
     throw new ConfigError(`The config file ${filepath} is not valid UTF-8: byte offset ${decoded.offset} holds ${decoded.bytes}.`, 'Save it as UTF-8.');
   }
@@ -148,10 +149,10 @@ export function userConfigDir(homedir: string, env: Record<string, string | unde
  * The user config file `config init` writes: the one the search would read from the user config
  * directory when there is one (`config`, `config.yaml`…), else `config.json` there.
  */
-export async function userConfigFile(homedir: string, env: Record<string, string | undefined>): Promise<string> {
+export function userConfigFile(homedir: string, env: Record<string, string | undefined>): string {
   const dir = userConfigDir(homedir, env);
   for (const place of GLOBAL_PLACES) {
-    if (await exists(join(dir, place))) return join(dir, place);
+    if (exists(join(dir, place))) return join(dir, place);
   }
   return join(dir, 'config.json');
 }
@@ -160,7 +161,7 @@ async function search(cwd: string, homedir: string, env: Record<string, string |
   const skipped: string[] = [];
   for (const { dir, global } of searchDirectories(cwd, homedir, env)) {
     for (const place of global ? GLOBAL_SCRIPT_PLACES : SCRIPT_PLACES) {
-      if (await exists(join(dir, place))) skipped.push(join(dir, place));
+      if (exists(join(dir, place))) skipped.push(join(dir, place));
     }
     for (const place of global ? GLOBAL_PLACES : SEARCH_PLACES) {
       const filepath = join(dir, place);
@@ -207,9 +208,14 @@ export function describeReadError(error: unknown, shown: string, how: '--config'
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * The search asks about some twenty places before any command can start, nearly all missing: asked
+ * directly, each answers in microseconds; through the thread pool, each costs a turn of the event
+ * loop (a few milliseconds in all, before a batch's first message).
+ */
+function exists(path: string): boolean {
   try {
-    await access(path);
+    accessSync(path);
     return true;
   } catch {
     return false;

@@ -42,7 +42,7 @@ export async function runConfigInit(ctx: Context, flags: ConfigInitFlags): Promi
   const io = ctx.io;
   const out = new Output(io, flags.json === true);
   const { userConfigDir, userConfigFile } = await import('../config/load.js');
-  const target = flags.config ? resolve(io.cwd, flags.config) : await userConfigFile(io.homedir, io.env);
+  const target = flags.config ? resolve(io.cwd, flags.config) : userConfigFile(io.homedir, io.env);
   const profile = flags.profile?.trim() || undefined;
   const where = profile ? `profile '${profile}' in ${target}` : target;
   const existing = await readExisting(target, flags.config !== undefined);
@@ -380,7 +380,7 @@ export async function runConfigPath(ctx: Context, flags: ConfigShowFlags): Promi
   const out = new Output(ctx.io, flags.json === true);
   const loaded = await load(ctx, flags, out);
   const { userConfigFile } = await import('../config/load.js');
-  const user = await userConfigFile(ctx.io.homedir, ctx.io.env);
+  const user = userConfigFile(ctx.io.homedir, ctx.io.env);
   if (out.json) {
     out.jsonLine({ path: loaded.filepath ?? null, user_config: user });
   } else if (loaded.filepath !== undefined) {
