@@ -11,7 +11,7 @@ import type { MessageOptions } from './message/options.js';
 import { checkSender } from './message/sender.js';
 import { checkDestinations } from './message/destinations.js';
 import { prepareText } from './message/text.js';
-import { checkContent } from './message/content.js';
+import { checkContent, type ContentFields } from './message/content.js';
 import { checkDelivery, type DeliveryFields } from './message/delivery.js';
 
 export * from './fields.js';
@@ -38,18 +38,9 @@ export interface MessageBody {
   dlt_template_category?: (typeof DLT_CATEGORIES)[number] | undefined;
 }
 
-/** The body's keys in the order Plivo documents them: the body keeps it, so dry runs read naturally. */
-const BODY_KEYS = [
-  'src',
-  'powerpack_uuid',
-  'dst',
-  'text',
-  'type',
-  'media_urls',
-  'media_ids',
-  'template',
-  'interactive',
-  'location',
+/** The content's and the delivery's keys, in the order Plivo documents them. */
+const CONTENT_KEYS = ['media_urls', 'media_ids', 'template', 'interactive', 'location'] as const satisfies ReadonlyArray<keyof ContentFields>;
+const DELIVERY_KEYS = [
   'url',
   'method',
   'log',
@@ -58,7 +49,7 @@ const BODY_KEYS = [
   'dlt_entity_id',
   'dlt_template_id',
   'dlt_template_category',
-] as const satisfies ReadonlyArray<keyof MessageBody>;
+] as const satisfies ReadonlyArray<keyof DeliveryFields>;
 
 export interface BuiltMessage {
   body: MessageBody;
@@ -86,18 +77,18 @@ export function buildMessage(options: MessageOptions): BuildResult {
   const text = prepareText(options);
   const content = checkContent(options, text);
   const delivery = checkDelivery(options);
-  const draft: Record<string, unknown> = {
-    ...sender.fields,
-    ...destinations.fields,
-    ...text.fields,
-    type: options.type,
-    ...content.fields,
-    ...delivery.fields,
-  };
-  const problems = [sender, destinations, text, content, delivery].flatMap((part) => part.problems);
+  const problems: Problem[] = [];
+  for (const part of [sender, destinations, text, content, delivery]) if (part.problems.length > 0) problems.push(...part.problems);
   problems.push(...valueProblems(content.fields.media_urls, delivery.fields));
+  // Keys in the order Plivo documents them: the body keeps it, so dry runs read naturally.
   const body: Record<string, unknown> = {};
-  for (const key of BODY_KEYS) if (draft[key] !== undefined) body[key] = draft[key];
+  if (sender.fields.src !== undefined) body.src = sender.fields.src;
+  if (sender.fields.powerpack_uuid !== undefined) body.powerpack_uuid = sender.fields.powerpack_uuid;
+  body.dst = destinations.fields.dst;
+  if (text.fields.text !== undefined) body.text = text.fields.text;
+  body.type = options.type;
+  for (const key of CONTENT_KEYS) if (content.fields[key] !== undefined) body[key] = content.fields[key];
+  for (const key of DELIVERY_KEYS) if (delivery.fields[key] !== undefined) body[key] = delivery.fields[key];
   if (destinations.suppressed.length > 0 && destinations.problems.length === 0 && destinations.destinations.length === 0) {
     const shown = destinations.suppressed.map((s) => `${s.number} is on the suppression list ${s.list}`).join('; ');
     return { ok: false, problems: [{ field: 'dst', message: `${shown}: not sent` }], suppressed: destinations.suppressed };

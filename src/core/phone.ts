@@ -230,15 +230,19 @@ function fastValid(digits: string): string | false | undefined {
     const main = planOf(countries[0]!);
     if (main.rewrites || main.prefix?.test(national)) return undefined;
     let country: CountryPlan | undefined;
+    /** The country was chosen by its number types: then it is valid already (`valid` is `typeOf`). */
+    let typed = false;
     for (const iso of countries) {
       const plan = planOf(iso);
-      if (countries.length === 1 || (plan.leadingDigits ? plan.leadingDigits.test(national) : plan.typeOf(national))) {
+      if (countries.length === 1 || plan.leadingDigits?.test(national)) country = plan;
+      else if (!plan.leadingDigits && plan.typeOf(national)) {
         country = plan;
-        break;
-      }
+        typed = plan.valid === plan.typeOf;
+      } else continue;
+      break;
     }
     if (!country) return undefined;
-    return country.valid(national) ? country.iso : false;
+    return typed || country.valid(national) ? country.iso : false;
   }
   return undefined;
 }
