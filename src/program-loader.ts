@@ -10,11 +10,12 @@
  * here (scripts/build.js); tests that run src/ directly import src/program.ts itself.
  *
  * The cache lives in the user cache directory (`code/<command>.bin`, mode 0600): one file per
- * command, as each compiles different functions. A file starts with the SHA-1 of the source it was
- * made from: V8 itself rejects data from another V8 version or other flags, but checks only the
- * length of the source. The cache is an optimisation and nothing more: a file that is missing,
- * stale, rejected, not the user's own or writable by others is ignored and rewritten after the
- * run; a cache directory that cannot be written is left alone, silently.
+ * command, and for the send commands one per batch or single send, dry run or not, as each compiles
+ * different functions. A file starts with the SHA-1 of the source it was made from: V8 itself
+ * rejects data from another V8 version or other flags, but checks only the length of the source.
+ * The cache is an optimisation and nothing more: a file that is missing, stale, rejected, not the
+ * user's own or writable by others is ignored and rewritten after the run; a cache directory that
+ * cannot be written is left alone, silently.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -61,7 +62,11 @@ const INTERRUPTED = new Set<number>([ExitCode.interrupted, ExitCode.terminated, 
 function cacheFileOf(argv: readonly string[], ctx: Context): string | undefined {
   const first = argv[0] ?? '';
   let name = COMMANDS.has(first) ? first : 'other';
-  if (SEND_COMMANDS.has(first) && argv.some((arg) => arg === '--csv' || arg.startsWith('--csv='))) name += '-batch';
+  if (SEND_COMMANDS.has(first)) {
+    // A batch and a dry run each compile much that the others never reach.
+    if (argv.some((arg) => arg === '--csv' || arg.startsWith('--csv='))) name += '-batch';
+    if (argv.includes('--dry-run')) name += '-dry-run';
+  }
   try {
     return path.join(userCacheDir(ctx.io.env, ctx.io.homedir, process.platform), 'code', `${name}.bin`);
   } catch {

@@ -15,7 +15,7 @@ const SEND = ['sms', '--dst', '14155550100', '--src', '14155550101', '--text', '
 function setup(): { env: Record<string, string>; dir: string; file: string } {
   const env = cleanEnv();
   const dir = join(env.HOME!, '.cache', 'plivo-send', 'code');
-  return { env, dir, file: join(dir, 'sms.bin') };
+  return { env, dir, file: join(dir, 'sms-dry-run.bin') };
 }
 
 const sourceHash = (): Buffer => createHash('sha1').update(readFileSync(PROGRAM)).digest();
@@ -37,13 +37,13 @@ describe('code cache', () => {
     expect(readFileSync(file).equals(data)).toBe(true);
   });
 
-  it('one file per command, and one for batches', async () => {
+  it('one file per command, and for sends one per batch or single send, dry run or not', async () => {
     const { env, dir } = setup();
     writeFileSync(join(env.HOME!, 'list.csv'), 'dst,name\n14155550100,Ann\n');
     expect((await runBin(['sms', '--csv', 'list.csv', '--src', '14155550101', '--text', 'Hi {{name}}', '--dry-run', '--json'], { env })).code).toBe(0);
     expect((await runBin(['sms', '--help'], { env })).code).toBe(0);
     expect((await runBin(['nonsense'], { env })).code).toBe(1);
-    expect(['sms-batch.bin', 'sms.bin', 'other.bin'].map((name) => existsSync(join(dir, name)))).toEqual([true, true, true]);
+    expect(['sms-batch-dry-run.bin', 'sms.bin', 'other.bin'].map((name) => existsSync(join(dir, name)))).toEqual([true, true, true]);
   });
 
   it.each([
