@@ -102,7 +102,7 @@ const table = [
 process.stdout.write(`\n${header}\n\n${table}\n`);
 
 if (args.has('--write')) {
-  const doc = `# Benchmarks\n\nMeasured by \`npm run bench -- --write\` (scripts in \`bench/\`). Each ratio compares figures taken in the\nsame run; start-up times are medians of interleaved runs, each in a clean environment (only \`PATH\`\nand \`HOME\`: a variable such as \`NODE_EXTRA_CA_CERTS\` slows every Node start alike and hides the\ndifference). The machines are shared and noisy: read the ratios, not the absolute numbers.\n\n${header}\n\n${table}\n`;
+  const doc = `# Benchmarks\n\nMeasured by \`npm run bench -- --write\` (scripts in \`bench/\`). Each ratio compares figures taken in the\nsame run; start-up times are medians of interleaved runs, each in a clean environment (only \`PATH\`\nand \`HOME\`: a variable such as \`NODE_EXTRA_CA_CERTS\` slows every Node start alike and hides the\ndifference). The live batch runs each side once unmeasured first (plivo-send then has its code\ncache, as after a user's first batch); with its journal on, plivo-send reads Plivo's clock before\nthe first row, one more 50 ms round trip than the SDK makes. The machines are shared and noisy:\nread the ratios, not the absolute numbers.\n\n${header}\n\n${table}\n`;
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), doc);
   process.stderr.write('Wrote BENCHMARKS.md\n');
 }
