@@ -11,13 +11,14 @@
  *
  * The cache lives in the user cache directory (`code/<command>.bin`, mode 0600): one file per
  * command, and for the send commands one per batch or single send, dry run or not, as each compiles
- * different functions. A file starts with the SHA-1 of the source it was made from: V8 itself
- * rejects data from another V8 version or other flags, but checks only the length of the source.
- * The cache is an optimisation and nothing more: a file that is missing, stale, rejected, not the
- * user's own or writable by others is ignored and rewritten after the run; a cache directory that
- * cannot be written is left alone, silently.
+ * different functions. A file starts with the SHA-1 of the source it was made from (V8 itself
+ * rejects data from another V8 version or other flags, but checks only the length of the source),
+ * then the SHA-1 of the data (V8 does not check the data, and damaged data can crash it). The cache
+ * is an optimisation and nothing more: a file that is missing, stale, rejected, damaged, not the
+ * user's own or writable by others is ignored and rewritten after the run; a cache directory that is
+ * not the user's own, or that others may write to, is neither read nor written.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
@@ -29,7 +30,9 @@ import { ExitCode } from './errors.js';
 
 declare const __dirname: string;
 
+/** SHA-1 of the source the data was made from, then SHA-1 of the data. */
 const HASH_BYTES = 20;
+const HEADER_BYTES = 2 * HASH_BYTES;
 
 /** The commands whose runs get a cache file of their own; any other first argument shares `other`. */
 const COMMANDS = new Set(['sms', 'mms', 'whatsapp', 'segments', 'status', 'messages', 'report', 'listen', 'sandbox', 'config', 'completion']);
@@ -37,16 +40,17 @@ const SEND_COMMANDS = new Set(['sms', 'mms', 'whatsapp']);
 
 export async function runProgram(argv: string[], ctx: Context): Promise<number> {
   const file = path.join(__dirname, 'program.cjs');
+  // A config file named with --config may be JavaScript, which cosmiconfig loads with import():
+  // a script compiled with cached data loses the way to import (a Node limitation), so such runs
+  // load the bundle through Node's own loader, without the cache.
+  if (argv.some((arg) => arg === '--config' || arg.startsWith('--config='))) {
+    return (Module.createRequire(file)(file) as { runProgram: typeof RunProgram }).runProgram(argv, ctx);
+  }
   const source = fs.readFileSync(file);
   const hash = createHash('sha1').update(source).digest();
   const cacheFile = cacheFileOf(argv, ctx);
   const cached = cacheFile === undefined ? undefined : readCache(cacheFile, hash);
-  const script = new vm.Script(Module.wrap(source.toString('utf8')), {
-    filename: file,
-    cachedData: cached,
-    // cosmiconfig's loader of a .ts config file (--config x.ts) import()s typescript.
-    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier: string) => import(specifier)),
-  });
+  const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData: cached });
   const module = { exports: {} as { runProgram: typeof RunProgram } };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, Module.createRequire(file), module, file, __dirname);
   const code = await module.exports.runProgram(argv, ctx);
@@ -74,16 +78,23 @@ function cacheFileOf(argv: readonly string[], ctx: Context): string | undefined 
   }
 }
 
-/** The cached data after its hash, when the file is the user's own, private, and made from this source. */
-function readCache(file: string, hash: Buffer): Buffer | undefined {
+/**
+ * The cached data, when the file is a regular file of the user's own that others cannot write, in
+ * a directory of the same kind, made from this source, and whole. V8 checks its version and flags
+ * but not the data itself: damaged data can crash the process, hence the second hash.
+ */
+function readCache(file: string, sourceHash: Buffer): Buffer | undefined {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    if (!privateDirectory(path.dirname(file))) return undefined;
+    // No blocking on a FIFO, no following a symlink.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     const stat = fs.fstatSync(fd);
-    const own = process.getuid === undefined || stat.uid === process.getuid();
-    if (!stat.isFile() || !own || (stat.mode & 0o022) !== 0 || stat.size <= HASH_BYTES) return undefined;
+    if (!stat.isFile() || !ownedByUser(stat) || (stat.mode & 0o022) !== 0 || stat.size <= HEADER_BYTES) return undefined;
     const data = fs.readFileSync(fd);
-    return data.subarray(0, HASH_BYTES).equals(hash) ? data.subarray(HASH_BYTES) : undefined;
+    const payload = data.subarray(HEADER_BYTES);
+    if (!data.subarray(0, HASH_BYTES).equals(sourceHash)) return undefined;
+    return data.subarray(HASH_BYTES, HEADER_BYTES).equals(createHash('sha1').update(payload).digest()) ? payload : undefined;
   } catch {
     return undefined;
   } finally {
@@ -91,12 +102,17 @@ function readCache(file: string, hash: Buffer): Buffer | undefined {
   }
 }
 
-/** Written whole or not at all: a temporary file renamed over the old one. */
-function writeCache(file: string, hash: Buffer, data: Buffer): void {
-  const temporary = `${file}.${process.pid}.tmp`;
+/**
+ * Written whole or not at all: a new file under a random name (never through a symlink someone put
+ * there), renamed over the old one; and only in a directory that is the user's own.
+ */
+function writeCache(file: string, sourceHash: Buffer, data: Buffer): void {
+  const directory = path.dirname(file);
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temporary, Buffer.concat([hash, data]), { mode: 0o600 });
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+    if (!privateDirectory(directory)) return;
+    fs.writeFileSync(temporary, Buffer.concat([sourceHash, createHash('sha1').update(data).digest(), data]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(temporary, file);
   } catch {
     try {
@@ -105,4 +121,14 @@ function writeCache(file: string, hash: Buffer, data: Buffer): void {
       // nothing more to do: the cache is only an optimisation
     }
   }
+}
+
+/** A real directory (not a symlink), the user's own, that no one else may write to. */
+function privateDirectory(directory: string): boolean {
+  const stat = fs.lstatSync(directory);
+  return stat.isDirectory() && ownedByUser(stat) && (stat.mode & 0o022) === 0;
+}
+
+function ownedByUser(stat: fs.Stats): boolean {
+  return process.getuid === undefined || stat.uid === process.getuid();
 }

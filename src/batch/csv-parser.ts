@@ -35,6 +35,7 @@ export class CsvParseError extends Error {
 }
 
 const QUOTE = 0x22;
+const LINE_BREAKS = /\r\n?|\n/g;
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -63,6 +64,10 @@ export class CsvRecordParser {
   private carry = '';
   private started = false;
   private line = 1;
+  /** The line the open quoted value started on. */
+  private quoteLine = 1;
+  /** The quoted text read so far ends with `\r`. */
+  private quotedCr = false;
 
   constructor(delimiter: string, maxRecordChars: number) {
     this.delimiter = delimiter;
@@ -79,7 +84,11 @@ export class CsvRecordParser {
   end(push: (record: string[]) => void): void {
     this.parse('', true, push);
     if (this.state === State.Quoted)
-      throw new CsvParseError('CSV_QUOTE_NOT_CLOSED', 'a quoted value is never closed (its closing quote is missing)', this.line);
+      throw new CsvParseError(
+        'CSV_QUOTE_NOT_CLOSED',
+        `the quoted value opened on line ${this.quoteLine} is never closed (its closing quote is missing)`,
+        this.quoteLine,
+      );
     if (this.state !== State.FieldStart || this.record.length > 0) this.endRecord(push);
   }
 
@@ -98,6 +107,8 @@ export class CsvRecordParser {
         case State.FieldStart:
           if (text.charCodeAt(i) === QUOTE) {
             this.state = State.Quoted;
+            this.quoteLine = this.line;
+            this.quotedCr = false;
             i++;
           } else this.state = State.Unquoted;
           break;
@@ -135,6 +146,7 @@ export class CsvRecordParser {
             i = length;
           } else if (text.charCodeAt(quote + 1) === QUOTE) {
             this.append('"', 0, 1);
+            this.quotedCr = false;
             i = quote + 2;
           } else {
             this.state = State.AfterQuote;
@@ -199,9 +211,15 @@ export class CsvRecordParser {
     this.field += from === 0 && to === text.length ? text : text.slice(from, to);
   }
 
-  /** Quoted text: its line breaks count as lines, as an editor shows them. */
+  /** Quoted text: its line breaks (`\r\n`, `\n` or `\r`) count as lines, as an editor shows them. */
   private appendQuoted(text: string, from: number, to: number): void {
-    for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) this.line++;
+    if (from === to) return;
+    LINE_BREAKS.lastIndex = from;
+    for (let found = LINE_BREAKS.exec(text); found !== null && found.index < to; found = LINE_BREAKS.exec(text)) {
+      // The `\n` of a `\r\n` cut in two by the chunks was counted with its `\r`.
+      if (!(found.index === from && this.quotedCr && text.charCodeAt(from) === LF)) this.line++;
+    }
+    this.quotedCr = text.charCodeAt(to - 1) === CR;
     this.append(text, from, to);
   }
 }

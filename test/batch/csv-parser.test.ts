@@ -83,3 +83,39 @@ describe('CsvRecordParser reads what csv-parse reads', () => {
     }
   });
 });
+
+describe('CsvRecordParser names the line a problem is on, as an editor counts lines', () => {
+  /** The line of the error `text` stops with, whatever the chunks. */
+  function lineOfError(text: string): number[] {
+    const lines = new Set<number>();
+    for (let cut = 0; cut <= text.length; cut++) {
+      const parser = new CsvRecordParser(',', 1_000);
+      try {
+        parser.write(text.slice(0, cut), () => undefined);
+        parser.write(text.slice(cut), () => undefined);
+        parser.end(() => undefined);
+      } catch (error) {
+        if (!(error instanceof CsvParseError)) throw error;
+        lines.add(error.line);
+      }
+    }
+    return [...lines];
+  }
+
+  it.each([
+    ['LF', 'a\nb\nc\nd"x\n', 4],
+    ['CRLF', 'a\r\nb\r\nc\r\nd"x\r\n', 4],
+    ['CR alone', 'a\rb\rc\rd"x\r', 4],
+    ['line breaks of every kind inside a quoted value', 'a\n"b\rc\r\nd\ne"\nf"x\n', 6],
+    ['a doubled quote between a \\r and a \\n inside a quoted value', 'a\n"b\r""\nc"\nd"x\n', 5],
+  ])('%s', (_name, text, line) => {
+    expect(lineOfError(text)).toEqual([line]);
+  });
+
+  it('an unclosed quote: the line it opened on', () => {
+    expect(lineOfError('a\nb\n"c\nd\ne\n')).toEqual([3]);
+    const parser = new CsvRecordParser(',', 1_000);
+    parser.write('a\n"b\n\n', () => undefined);
+    expect(() => parser.end(() => undefined)).toThrow('the quoted value opened on line 2 is never closed');
+  });
+});
