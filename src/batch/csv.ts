@@ -13,6 +13,9 @@ import { CsvParseError, CsvRecordParser } from './csv-parser.js';
 import { CliError, ExitCode } from '../errors.js';
 import { CsvDecoder, detectDelimiter, parseDelimiter, type CsvEncoding, type DecodeFailure } from './csv-decode.js';
 
+/** Characters of a chunk parsed at a time. */
+const PARSE_SLICE_CHARS = 8192;
+
 /** One record may not exceed this many characters: an unclosed quote must not swallow the file. */
 const MAX_RECORD_CHARS = 1_000_000;
 
@@ -57,18 +60,33 @@ export async function openCsvRows(source: Readable, name: string, options: CsvRe
   let ended = false;
   const push = (record: string[]): void => void records.push(record);
   /** Parses chunks until there are records to take, or the input has ended. */
+  let chunksRead = 0;
+  /** The chunk being parsed, a slice at a time: few rows are held at once, and they die young. */
+  let text = '';
+  let at = 0;
   const fill = async (): Promise<void> => {
     while (taken === records.length && !ended) {
       records = [];
       taken = 0;
-      const step = await input.next();
       try {
+        if (at < text.length) {
+          parser.write(text.slice(at, at + PARSE_SLICE_CHARS), push);
+          at += PARSE_SLICE_CHARS;
+          continue;
+        }
+        // Between chunks, a turn of the event loop: a file read ahead hands its chunks over without
+        // one, and a long pass would otherwise keep signals and timers waiting.
+        if (chunksRead++ > 0) await new Promise((resolve) => setImmediate(resolve));
+        const step = await input.next();
         if (step.done) {
           ended = true;
           parser.end(push);
-        } else parser.write(step.value.toString('utf8'), push);
+        } else {
+          text = step.value.toString('utf8');
+          at = 0;
+        }
       } catch (error) {
-        // The records of the chunk that failed are not handed out: the batch stops here.
+        // The records of the slice that failed are not handed out: the batch stops here.
         records = [];
         ended = true;
         throw error;
