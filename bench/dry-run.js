@@ -3,7 +3,7 @@
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { BIN, median, ROOT, runMeasured } from './lib.js';
+import { batchArgs, median, ROOT, runMeasured } from './lib.js';
 
 export const TMP = join(ROOT, '.bench-tmp');
 
@@ -36,19 +36,7 @@ export async function measureDryRun(rows, extra = [], { runs = 3 } = {}) {
   const csv = await makeCsv(rows);
   const results = [];
   for (let i = 0; i < runs; i++) {
-    const result = await runMeasured([
-      BIN,
-      'sms',
-      '--csv',
-      csv,
-      '--src',
-      '14155550100',
-      '--text',
-      'Hi {{name}}, your code is {{code}}',
-      '--dry-run',
-      '--json',
-      ...extra,
-    ]);
+    const result = await runMeasured(batchArgs(csv, '--dry-run', '--json', ...extra));
     if (result.code !== 0) throw new Error(`dry run exited ${result.code}: ${result.stderr.slice(-1000)}`);
     results.push(result);
   }

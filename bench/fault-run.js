@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN } from './lib.js';
+import { batchArgs } from './lib.js';
 import { makeCsv, TMP } from './dry-run.js';
 
 const rows = Number(process.argv[2] ?? 100_000);
@@ -93,27 +93,7 @@ const env = {
   NO_COLOR: '1',
   PLIVO_SEND_LIST_RATE: '1000/1',
 };
-const args = [
-  BIN,
-  'sms',
-  '--csv',
-  csv,
-  '--src',
-  '14155550100',
-  '--text',
-  'Hi {{name}}, your code is {{code}}',
-  '--yes',
-  '--concurrency',
-  '50',
-  '--rate',
-  '1000',
-  '--journal',
-  journal,
-  '--results',
-  results,
-  '--timeout',
-  '2',
-];
+const args = batchArgs(csv, '--yes', '--concurrency', '50', '--rate', '1000', '--journal', journal, '--results', results, '--timeout', '2');
 
 const run = (extra, killAfterPosts) =>
   new Promise((resolve) => {

@@ -8,6 +8,11 @@ import { tmpdir } from 'node:os';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'plivo-send.js');
+
+/** The batch every benchmark sends: the CSVs' `name` and `code` columns in an SMS template. */
+export function batchArgs(csv, ...more) {
+  return [BIN, 'sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', ...more];
+}
 const REPORTER = join(ROOT, 'bench', 'report-usage.js');
 
 export function median(values) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, median, ROOT, runMeasured } from './lib.js';
+import { batchArgs, BIN, median, ROOT, runMeasured } from './lib.js';
 import { makeCsv, TMP } from './dry-run.js';
 
 const AUTH_ID = 'MABENCHBENCHBENCH001';
@@ -64,8 +64,8 @@ export async function measureLiveBatch({ rows = 2000, concurrency = 50, delayMs 
     rmSync(journal, { force: true });
     // --rate at its highest (1,000 a second, the most a setting takes), so that concurrency (50
     // requests of 50 ms: at most 1,000 a second), as for the SDK, is the bound.
-    const args = ['sms', '--csv', csv, '--src', '14155550100', '--text', 'Hi {{name}}, your code is {{code}}', '--yes'];
-    const ours = await runMeasured([BIN, ...args, '--concurrency', String(concurrency), '--rate', '1000', '--journal', journal], { env });
+    const args = batchArgs(csv, '--yes');
+    const ours = await runMeasured([...args, '--concurrency', String(concurrency), '--rate', '1000', '--journal', journal], { env });
     rmSync(journal, { force: true });
     if (ours.code !== 0) throw new Error(`batch exited ${ours.code}: ${ours.stderr.slice(-1000)}`);
     return ours;
