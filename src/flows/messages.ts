@@ -2,7 +2,7 @@
 import type { Context } from '../context.js';
 import type { SendFlags } from './flags.js';
 import { Output } from '../output.js';
-import { createClient, loadSettings } from './session.js';
+import { accountClient, loadSettings } from './session.js';
 import { buildHistoryQuery, type HistoryFlags } from '../history/filters.js';
 import { PAGE_SIZE, readMessageList, type ListState } from '../history/list.js';
 import { csvHeader, csvLine, localTime, tableHeader, tableLine } from '../history/format.js';
@@ -12,7 +12,6 @@ import { recordTime } from '../transport/evidence.js';
 import { describeDeliveryError, isErrorCode } from '../core/delivery-errors.js';
 import { plural, formatCount } from '../core/format.js';
 import { CliError, ExitCode, InterruptedError, UsageError, type InterruptSignal } from '../errors.js';
-import { resolveCredentials } from '../config/credentials.js';
 
 export interface MessagesFlags extends HistoryFlags, Pick<SendFlags, 'json' | 'debug' | 'profile' | 'config' | 'timeout'> {
   limit?: number;
@@ -36,13 +35,7 @@ export async function runMessages(ctx: Context, flags: MessagesFlags): Promise<n
   const { filters, since, until } = built.query;
   const out = new Output(ctx.io, flags.json === true);
   const settings = await loadSettings(ctx, { profile: flags.profile, config: flags.config, timeout: flags.timeout }, out);
-  const client = await createClient(
-    ctx,
-    await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }),
-    settings,
-    out,
-    flags.debug === true,
-  );
+  const client = await accountClient(ctx, settings, out, flags.debug === true);
   const controller = new AbortController();
   let stoppedBy: InterruptSignal | undefined;
   const unregister = ctx.io.onInterrupt?.((signal) => {

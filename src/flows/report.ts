@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Context } from '../context.js';
 import type { SendFlags } from './flags.js';
 import { Output } from '../output.js';
-import { createClient, loadSettings } from './session.js';
+import { accountClient, loadSettings } from './session.js';
 import { isCsvPath, openResults, unreadable, type ResultRow } from '../history/results-file.js';
 import { readEvents, type EventsRead, type Known } from '../history/events.js';
 import { FINAL, Tally, rowOutcome, type Summary } from '../history/summary.js';
@@ -19,7 +19,6 @@ import { neutralizeCell } from '../batch/results.js';
 import { formatDuration } from '../batch/plan.js';
 import { plural, formatCount } from '../core/format.js';
 import { CliError, ExitCode, InterruptedError, UsageError, describeSystemError, type InterruptSignal } from '../errors.js';
-import { resolveCredentials } from '../config/credentials.js';
 
 export interface ReportFlags extends Pick<SendFlags, 'json' | 'debug' | 'profile' | 'config' | 'timeout'> {
   results?: string;
@@ -48,7 +47,7 @@ export async function runReport(ctx: Context, flags: ReportFlags): Promise<numbe
   const client = flags.fetch
     ? await (async () => {
         const settings = await loadSettings(ctx, { profile: flags.profile, config: flags.config, timeout: flags.timeout }, out);
-        return createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }), settings, out, flags.debug === true);
+        return accountClient(ctx, settings, out, flags.debug === true);
       })()
     : undefined;
   try {

@@ -108,6 +108,15 @@ export async function createClient(
   });
 }
 
+/**
+ * A client for the account the settings name (credentials from the config, the environment or
+ * authTokenCommand), for the commands that read Plivo and have no --sandbox.
+ */
+export async function accountClient(ctx: Context, settings: Settings, out: Output, debug: boolean): Promise<PlivoClient> {
+  const { resolveCredentials } = await import('../config/credentials.js');
+  return createClient(ctx, await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }), settings, out, debug);
+}
+
 /** `--sandbox`: a throwaway in-process Plivo on a free loopback port. */
 export interface SandboxSession {
   credentials: Credentials;

@@ -2,12 +2,11 @@
 import type { Context } from '../context.js';
 import { WAIT_DEFAULT_SECONDS, type SendFlags } from './flags.js';
 import { Output } from '../output.js';
-import { createClient, loadSettings } from './session.js';
+import { accountClient, loadSettings } from './session.js';
 import { FINAL_STATES, printState, waitForFinalStates } from './wait.js';
 import { explainErrorCode } from '../transport/explain.js';
 import type { MessageRecord, PlivoClient } from '../transport/client.js';
 import { ApiError, AuthError, CliError, ExitCode, ValidationError } from '../errors.js';
-import { resolveCredentials } from '../config/credentials.js';
 
 /** Plivo's message uuids are RFC 4122 UUIDs, e.g. 3a1f1c0e-6b1d-11ef-8a3b-0242ac110002. */
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,13 +21,7 @@ export async function runStatus(ctx: Context, given: string[], flags: SendFlags)
   const uuids = given.map((uuid) => uuid.toLowerCase());
   const out = new Output(ctx.io, flags.json === true);
   const settings = await loadSettings(ctx, flags, out);
-  const client = await createClient(
-    ctx,
-    await resolveCredentials(settings, { env: ctx.io.env, cwd: ctx.io.cwd, sandbox: false }),
-    settings,
-    out,
-    flags.debug === true,
-  );
+  const client = await accountClient(ctx, settings, out, flags.debug === true);
   try {
     let exitCode: number = ExitCode.ok;
     const found: string[] = [];
