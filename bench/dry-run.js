@@ -1,9 +1,8 @@
 // `sms --csv big.csv --dry-run --json` on 100,000 and 1,000,000 rows (with and without the check of
 // each number against its country's numbering plan): rows/s and peak RSS.
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { batchArgs, median, ROOT, runMeasured } from './lib.js';
+import { batchArgs, median, ROOT, runMeasured, writeLines } from './lib.js';
 
 export const TMP = join(ROOT, '.bench-tmp');
 
@@ -13,18 +12,12 @@ export async function makeCsv(rows) {
   // Numbers valid in the US numbering plan (exchanges 200–999), as the dry run checks them.
   const path = join(TMP, `recipients-valid-${rows}.csv`);
   if (existsSync(path)) return path;
-  const out = createWriteStream(path);
-  out.write('dst,name,code\n');
-  let chunk = '';
-  for (let i = 0; i < rows; i++) {
-    chunk += `1415${200 + (Math.floor(i / 10_000) % 800)}${String(i % 10_000).padStart(4, '0')},"Customer ${i}",${100000 + (i % 900000)}\n`;
-    if (chunk.length > 1 << 16) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
+  await writeLines(
+    path,
+    rows,
+    (i) => `1415${200 + (Math.floor(i / 10_000) % 800)}${String(i % 10_000).padStart(4, '0')},"Customer ${i}",${100000 + (i % 900000)}`,
+    'dst,name,code\n',
+  );
   return path;
 }
 

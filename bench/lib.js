@@ -1,7 +1,8 @@
 // Shared helpers for the benchmark scripts: timing, medians, child processes with their peak RSS
 // and CPU time (reported by bench/report-usage.js, preloaded with --import).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -62,4 +63,19 @@ export function runMeasured(args, { stdin, stdout = 'ignore', env = process.env 
 
 export function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Writes `head`, then `count` lines `lineOf(i)` (each ending in a newline), streamed in 64 KB writes. */
+export async function writeLines(path, count, lineOf, head = '') {
+  const out = createWriteStream(path);
+  let chunk = head;
+  for (let i = 0; i < count; i++) {
+    chunk += `${lineOf(i)}\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
 }

@@ -1,10 +1,9 @@
 // `segments --lines --json` on 1,000,000 mixed lines (GSM-7, GSM-7 with extension characters,
 // UCS-2, emoji, long multi-segment texts): texts/s end to end (start-up included), CPU time per text
 // and peak RSS.
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, runMeasured } from './lib.js';
+import { BIN, runMeasured, writeLines } from './lib.js';
 import { TMP } from './dry-run.js';
 import { makeCorpus } from './encoding.js';
 
@@ -17,17 +16,7 @@ async function makeLines(lines) {
   const path = join(TMP, `lines-${lines}.txt`);
   if (existsSync(path)) return path;
   const corpus = [...makeCorpus(2000, 40), ...makeCorpus(2000, 100), ...makeCorpus(1000, 400)].map((t) => t.replaceAll(/[\r\n]/g, ' '));
-  const out = createWriteStream(path);
-  let chunk = '';
-  for (let i = 0; i < lines; i++) {
-    chunk += `${corpus[(i * 7919) % corpus.length]}\n`;
-    if (chunk.length > 1 << 16) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
+  await writeLines(path, lines, (i) => corpus[(i * 7919) % corpus.length]);
   return path;
 }
 
