@@ -1,5 +1,6 @@
-/** Request bodies for the project's own HTTP servers (the sandbox, `listen`). */
+/** What the project's own HTTP servers (the sandbox, `listen`) share: starting, stopping, request bodies. */
 import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** The body was larger than the server takes: answer 413. */
 export class BodyTooLarge extends Error {}
@@ -28,4 +29,43 @@ export function readBody(req: http.IncomingMessage, maxBytes: number): Promise<s
       if (!req.complete) reject(new Error('request cut off'));
     });
   });
+}
+
+export interface Listening {
+  /** `http://host:port`, with a wildcard address shown as the loopback one. */
+  url: string;
+  /** Stops taking connections and ends those kept alive; the same promise on every call. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `server` on `port` (0: a free one) and `host`; rejects with the listen error (EADDRINUSE:
+ * the port is taken). `onClose` runs first when the server is closed.
+ */
+export async function listenOn(server: http.Server, port: number, host: string, onClose?: () => void): Promise<Listening> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(address)}:${address.port}`,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        onClose?.();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function urlHost(address: AddressInfo): string {
+  if (address.family === 'IPv6') return address.address === '::' ? '[::1]' : `[${address.address}]`;
+  return address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
 }

@@ -5,11 +5,10 @@
  * answered is already recorded. Plivo retries answers slower than 8 s: nothing slow happens here.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseQuery } from '../core/signature.js';
 import { toEvent, type ListenEvent } from './events.js';
 import { verifyV3 } from './verify.js';
-import { BodyTooLarge, readBody } from '../http-body.js';
+import { BodyTooLarge, listenOn, readBody } from '../http-body.js';
 
 export interface ListenerOptions {
   /** 0 = a free port. */
@@ -98,25 +97,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok\n');
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${urlHost(address)}:${address.port}`,
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return listenOn(server, options.port, options.host);
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -149,9 +130,4 @@ function candidateUrls(req: http.IncomingMessage, target: string, publicUrl: URL
 function firstValue(value: string | string[] | undefined): string | undefined {
   const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
   return first === undefined || first === '' ? undefined : first;
-}
-
-function urlHost(address: AddressInfo): string {
-  if (address.family === 'IPv6') return address.address === '::' ? '[::1]' : `[${address.address}]`;
-  return address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
 }

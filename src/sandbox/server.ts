@@ -5,14 +5,13 @@
  */
 import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CallbackDispatcher } from './callbacks.js';
 import { DeliverySimulator } from './delivery.js';
 import { LIST_FILTERS, MessageStore, parseFilterTime, type ListQuery, type MessageRecord } from './store.js';
 import { pricingReply } from './pricing.js';
 import { bodyFromForm, validateSendRequest, type MessageType } from './validate.js';
 import { countSegments } from '../core/encoding.js';
-import { BodyTooLarge, readBody } from '../http-body.js';
+import { BodyTooLarge, listenOn, readBody } from '../http-body.js';
 
 export { TEST_NUMBERS } from './test-numbers.js';
 
@@ -284,37 +283,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = http.createServer((req, res) => {
     void handle(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port ?? 0, options.host ?? '127.0.0.1') : error),
-    );
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const port = options.port ?? 0;
+  const host = options.host ?? '127.0.0.1';
+  const listening = await listenOn(server, port, host, () => {
+    delivery.close();
+    callbacks.close();
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE' ? new PortInUseError(port, host) : error;
   });
-  const address = server.address() as AddressInfo;
-
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(address)}:${address.port}`,
+    url: listening.url,
     authId,
     authToken,
     messages: () => store.all(),
     requests: () => recorded.map((r) => ({ ...r })),
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        delivery.close();
-        callbacks.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: () => listening.close(),
   };
 }
 
-/** The port asked for is taken (another sandbox, or any other server). */
 export class PortInUseError extends Error {
   constructor(
     readonly port: number,
@@ -373,9 +359,4 @@ function redact(headers: http.IncomingHttpHeaders): Record<string, string | stri
   const copy: Record<string, string | string[] | undefined> = { ...headers };
   if (copy.authorization !== undefined) copy.authorization = '[redacted]';
   return copy;
-}
-
-function urlHost(address: AddressInfo): string {
-  if (address.family === 'IPv6') return address.address === '::' ? '[::1]' : `[${address.address}]`;
-  return address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
 }
