@@ -11,7 +11,8 @@
  *   the wrong number of cells is the row's problem, found later).
  *
  * It reads exactly what csv-parse reads with the options plivo-send used it with (test/batch/csv-
- * parser.test.ts compares the two on random input), written out because of start-up: while its code
+ * parser.test.ts compares the two on random input), but for the record limit, which it counts in
+ * characters where csv-parse counted bytes. It is written out because of start-up: while its code
  * is still cold, before V8 has optimised it, csv-parse takes about 20 ms for a 2,000-row CSV, which
  * a batch spends before its first message; this parser hands the scanning to indexOf and a regular
  * expression, native code from the first call, and takes about 2 ms.

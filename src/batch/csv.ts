@@ -1,8 +1,8 @@
 /**
- * Streaming CSV rows (csv-parse): RFC 4180 quoting, embedded commas and newlines, CRLF, a UTF-8
+ * Streaming CSV rows (csv-parser.ts): RFC 4180 quoting, embedded commas and newlines, CRLF, a UTF-8
  * BOM; `,` `;` or tab separated (detected from the header line, or --delimiter); UTF-8, UTF-16LE,
  * ISO-8859-1 or Windows-1252 (--encoding), decoded strictly (csv-decode.ts). Rows come one at a
- * time through async iteration, so memory does not grow with the file.
+ * time, a slice of the file parsed at a time, so memory does not grow with the file.
  * A row with the wrong number of cells is passed on (the row becomes invalid, not the batch);
  * broken quoting or encoding stops the batch (the parser cannot tell where the row ends, and a
  * byte that is no character cannot be sent), but that is found by the first pass, before anything
